@@ -1,0 +1,154 @@
+"""The result types. ``Feedback`` is the one object every engine returns and every
+renderer reads, so its invariants (spans point into the draft, all six elements are
+listed once) are checked here, on construction and on every JSON round-trip."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .taxonomy import ELEMENT_IDS, TITLES, ElementId, ProblemId, Severity
+
+SCHEMA_VERSION = "1"
+
+Source = Literal["rules", "llm", "hybrid"]
+FindingSource = Literal["rules", "llm"]
+Verdict = Literal["ready", "revise", "rethink"]
+
+
+class _Span(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quote: str | None = None
+    start: int | None = Field(default=None, ge=0)
+    end: int | None = Field(default=None, ge=0)
+
+    def _check_span(self, draft: str) -> None:
+        if self.quote is None:
+            if self.start is not None or self.end is not None:
+                raise ValueError("a span without a quote must not have offsets")
+            return
+        if self.start is None or self.end is None:
+            raise ValueError("a quote needs start and end offsets")
+        if draft[self.start : self.end] != self.quote:
+            raise ValueError(
+                f"quote {self.quote!r} is not draft[{self.start}:{self.end}]"
+            )
+
+
+class Problem(_Span):
+    """Something in the draft that makes the apology worse, with the exact words."""
+
+    category: ProblemId
+    quote: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    severity: Severity
+    message: str = Field(description="Why it hurts, in the article's terms.")
+    suggestion: str = Field(description="What to write instead.")
+    rule_id: str = Field(description="The rule (or 'llm.<category>') that found it.")
+    source: FindingSource = "rules"
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.category]
+
+
+class Element(_Span):
+    """One of the six things a good reply contains; ``present`` says whether it does."""
+
+    id: ElementId
+    present: bool
+    tip: str | None = Field(default=None, description="How to add it, when missing.")
+    rule_id: str | None = None
+    source: FindingSource | None = None
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.id]
+
+
+class Usage(BaseModel):
+    """Tokens spent on one critique, summed over every attempt (re-asks included)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    attempts: int = 0
+
+
+class Feedback(BaseModel):
+    """A critique of one draft. Round-trips through JSON (``model_dump_json`` /
+    ``model_validate_json``) with its invariants re-checked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = SCHEMA_VERSION
+    draft: str
+    situation: str | None = None
+    problems: list[Problem]
+    elements: list[Element]
+    score: int = Field(ge=0, le=100)
+    verdict: Verdict
+    summary: str
+    revision: str
+    source: Source
+    warnings: list[str] = Field(default_factory=list)
+    fallback_reason: str | None = None
+    model: str | None = None
+    prompt_version: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+
+    @model_validator(mode="after")
+    def _check(self) -> Feedback:
+        ids = [e.id for e in self.elements]
+        if ids != list(ELEMENT_IDS):
+            raise ValueError(f"elements must list {list(ELEMENT_IDS)} in order, got {ids}")
+        for p in self.problems:
+            p._check_span(self.draft)
+        for e in self.elements:
+            e._check_span(self.draft)
+        return self
+
+    # Convenience views -------------------------------------------------------------
+    @property
+    def problem_ids(self) -> list[str]:
+        """Distinct problem categories found, in taxonomy order."""
+        found = {p.category for p in self.problems}
+        return [c for c in TITLES if c in found]
+
+    @property
+    def element_ids(self) -> list[str]:
+        """Element ids present in the draft, in taxonomy order."""
+        return [e.id for e in self.elements if e.present]
+
+    @property
+    def missing(self) -> list[str]:
+        return [e.id for e in self.elements if not e.present]
+
+    def element(self, element_id: str) -> Element:
+        for e in self.elements:
+            if e.id == element_id:
+                return e
+        raise KeyError(element_id)
+
+    def to_text(self, color: bool = False) -> str:
+        from .render import render_text
+
+        return render_text(self, color=color)
+
+    def to_markdown(self) -> str:
+        from .render import render_markdown
+
+        return render_markdown(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        from .render import render_html
+
+        return render_html(self)

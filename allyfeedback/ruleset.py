@@ -1,0 +1,260 @@
+"""Loading rule files: TOML data in, compiled rules out.
+
+A rule file is data, in the spirit of LanguageTool's rule files and Vale's styles: each
+rule names its category, the patterns that find it, the exceptions that veto a match
+(near-misses), the message and suggestion a person reads, the part of the guidance it
+comes from, and examples that must and must not match. The engine (``engine.py``) only
+runs what is loaded here.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigurationError, RuleFileError
+from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+_MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+MACRO_FILE = "macros.toml"
+
+
+class RuleExamples(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    match: list[str] = Field(min_length=1)
+    no_match: list[str] = Field(default_factory=list)
+
+
+class RuleSpec(BaseModel):
+    """One rule as written in a file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    category: str | None = None
+    severity: Severity | None = None
+    patterns: list[str] = Field(min_length=1)
+    exceptions: list[str] = Field(default_factory=list)
+    message: str = ""
+    suggestion: str = ""
+    source: str
+    examples: RuleExamples
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None) -> str | None:
+        if value is not None and value not in ALL_IDS:
+            raise ValueError(f"unknown category {value!r}; use one of {', '.join(ALL_IDS)}")
+        return value
+
+
+class RuleFileSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = None
+    macros: dict[str, str] = Field(default_factory=dict)
+    rules: list[RuleSpec] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A compiled rule, ready for the engine."""
+
+    id: str
+    category: str
+    severity: Severity
+    message: str
+    suggestion: str
+    source: str
+    patterns: tuple[str, ...]
+    exceptions: tuple[str, ...]
+    examples_match: tuple[str, ...]
+    examples_no_match: tuple[str, ...]
+    origin: str
+    regex: re.Pattern[str] = field(repr=False, compare=False)
+    exception_regex: re.Pattern[str] | None = field(repr=False, compare=False)
+
+    @property
+    def is_problem(self) -> bool:
+        return is_problem(self.category)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """An ordered, immutable collection of compiled rules."""
+
+    rules: tuple[Rule, ...]
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __iter__(self) -> Any:
+        return iter(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def only(self, rule_id: str) -> RuleSet:
+        return RuleSet((self.get(rule_id),))
+
+    def without(self, disabled: Iterable[str]) -> RuleSet:
+        """Drop rules by id, id prefix (``centering_self.``) or category."""
+        wanted = set(disabled)
+        known = {r.id for r in self.rules} | {r.category for r in self.rules} | set(ALL_IDS)
+        unknown = sorted(d for d in wanted if d not in known)
+        if unknown:
+            raise ConfigurationError(
+                f"cannot disable unknown rule or category: {', '.join(unknown)} "
+                "(see `allyfeedback rules`)"
+            )
+        return RuleSet(
+            tuple(r for r in self.rules if r.id not in wanted and r.category not in wanted)
+        )
+
+
+def _expand(pattern: str, macros: dict[str, str], where: str) -> str:
+    for _ in range(10):
+        new = _MACRO_REF.sub(lambda m: _macro(m.group(1), macros, where), pattern)
+        if new == pattern:
+            return new
+        pattern = new
+    raise RuleFileError(f"{where}: macros nest too deeply (a macro refers to itself?)")
+
+
+def _macro(name: str, macros: dict[str, str], where: str) -> str:
+    try:
+        return f"(?:{macros[name]})"
+    except KeyError:
+        raise RuleFileError(f"{where}: unknown macro {{{name}}}") from None
+
+
+def _compile(patterns: Sequence[str], macros: dict[str, str], where: str) -> re.Pattern[str]:
+    parts = []
+    for p in patterns:
+        expanded = _expand(p, macros, where)
+        try:
+            re.compile(expanded)
+        except re.error as exc:
+            raise RuleFileError(f"{where}: bad pattern {p!r}: {exc}") from None
+        parts.append(f"(?:{expanded})")
+    # A match that starts or ends with a word character must do so at a word boundary,
+    # so "sorry" never matches inside "sorryy"; punctuation at either end is free.
+    return re.compile(r"(?:(?<!\w)|(?=\W))(?:" + "|".join(parts) + r")(?:(?!\w)|(?<=\W))")
+
+
+def _read_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileError(f"{where}: not valid TOML: {exc}") from None
+
+
+def parse_rule_file(
+    text: str, where: str, base_macros: dict[str, str] | None = None
+) -> list[Rule]:
+    """Parse one rule file's text into compiled rules; errors name the file and rule."""
+    data = _read_toml(text, where)
+    try:
+        spec = RuleFileSpec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise RuleFileError(f"{where}: {loc}: {first['msg']}") from None
+    macros = dict(base_macros or {})
+    macros.update(spec.macros)
+    rules = []
+    for r in spec.rules:
+        category = r.category or spec.category
+        if category is None:
+            raise RuleFileError(f"{where}: rule {r.id} has no category")
+        rwhere = f"{where}: rule {r.id}"
+        if is_problem(category) and not (r.message and r.suggestion):
+            raise RuleFileError(f"{rwhere}: a problem rule needs a message and a suggestion")
+        severity: Severity = r.severity or DEFAULT_SEVERITY.get(category, "medium")
+        rules.append(
+            Rule(
+                id=r.id,
+                category=category,
+                severity=severity,
+                message=r.message.strip(),
+                suggestion=r.suggestion.strip(),
+                source=r.source,
+                patterns=tuple(r.patterns),
+                exceptions=tuple(r.exceptions),
+                examples_match=tuple(r.examples.match),
+                examples_no_match=tuple(r.examples.no_match),
+                origin=where,
+                regex=_compile(r.patterns, macros, rwhere),
+                exception_regex=(
+                    _compile(r.exceptions, macros, rwhere + " (exceptions)")
+                    if r.exceptions
+                    else None
+                ),
+            )
+        )
+    return rules
+
+
+def _builtin_files() -> list[tuple[str, str]]:
+    folder = resources.files("allyfeedback") / "rules"
+    return sorted(
+        (f"rules/{entry.name}", entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    )
+
+
+@lru_cache(maxsize=1)
+def builtin_macros() -> dict[str, str]:
+    folder = resources.files("allyfeedback") / "rules"
+    data = _read_toml((folder / MACRO_FILE).read_text(encoding="utf-8"), MACRO_FILE)
+    macros = data.get("macros", {})
+    if not isinstance(macros, dict):
+        raise RuleFileError(f"{MACRO_FILE}: [macros] must be a table")
+    return {str(k): str(v) for k, v in macros.items()}
+
+
+@lru_cache(maxsize=32)
+def load_ruleset(
+    extra_files: tuple[str, ...] = (), disabled: tuple[str, ...] = ()
+) -> RuleSet:
+    """The built-in rules plus ``extra_files``, less ``disabled`` ids or categories.
+
+    Cached: rule sets are immutable, and compiling them is the slow part of a first call.
+    """
+    macros = builtin_macros()
+    rules: list[Rule] = []
+    for where, text in _builtin_files():
+        if where.endswith(MACRO_FILE):
+            continue
+        rules.extend(parse_rule_file(text, where, macros))
+    for name in extra_files:
+        path = Path(name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuleFileError(f"cannot read rule file {name}: {exc.__class__.__name__}") from None
+        rules.extend(parse_rule_file(text, str(path.name), macros))
+    seen: set[str] = set()
+    for r in rules:
+        if r.id in seen:
+            raise RuleFileError(f"{r.origin}: rule id {r.id} is defined twice")
+        seen.add(r.id)
+    return RuleSet(tuple(rules)).without(disabled) if disabled else RuleSet(tuple(rules))
