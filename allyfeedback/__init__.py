@@ -40,7 +40,30 @@ _EXPORTS: dict[str, str] = {
     "ELEMENT_IDS": "taxonomy",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "ELEMENT_IDS",
+    "PROBLEM_IDS",
+    "SCHEMA_VERSION",
+    "AllyFeedbackError",
+    "ConfigurationError",
+    "DraftTooLongError",
+    "Element",
+    "Feedback",
+    "InvalidDraftError",
+    "LLMError",
+    "Problem",
+    "Rule",
+    "RuleFileError",
+    "RuleSet",
+    "Usage",
+    "__version__",
+    "critique",
+    "critique_many",
+    "evaluate",
+    "load_ruleset",
+    "validate_draft",
+]
 
 if TYPE_CHECKING:
     from .api import DEFAULT_MAX_CHARS, critique, critique_many, validate_draft

@@ -6,7 +6,7 @@ result is built here so both engines share it (the LLM engine merges onto it).
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -22,13 +22,15 @@ from .text import looks_english
 Backend = Literal["rules", "llm", "auto"]
 BACKENDS: tuple[str, ...] = ("rules", "llm", "auto")
 DEFAULT_MAX_CHARS = 10_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def validate_draft(draft: object, max_chars: int = DEFAULT_MAX_CHARS, what: str = "draft") -> str:
     """Return ``draft`` unchanged if it can be critiqued, else raise a clear error."""
     if not isinstance(draft, str):
         raise TypeError(f"{what} must be a str, not {type(draft).__name__}")
-    if any("\ud800" <= ch <= "\udfff" for ch in draft):
+    if _SURROGATE.search(draft):
         raise InvalidDraftError(
             f"{what} contains an unpaired surrogate code point; pass valid Unicode text"
         )
@@ -66,8 +68,7 @@ def resolve_ruleset(
 
 def _warnings(draft: str) -> list[str]:
     out = []
-    letters = [ch for ch in draft if unicodedata.category(ch).startswith("L")]
-    if not letters:
+    if not _LETTER.search(draft):
         out.append("The draft has no words to check; the feedback covers only what is missing.")
     elif not looks_english(draft):
         out.append(
@@ -128,7 +129,7 @@ def critique_rules(draft: str, situation: str | None, ruleset: RuleSet) -> Feedb
         score=compute_score(problems, elements),
         verdict=compute_verdict(problems, elements),
         summary=summarize(problems, elements),
-        revision=build_revision(draft, situation, ruleset),
+        revision=build_revision(draft, situation, ruleset, analysis),
         source="rules",
         warnings=_warnings(draft),
     )
@@ -153,9 +154,7 @@ def critique(
     ``TypeError`` for non-strings.
     """
     if backend not in BACKENDS:
-        raise ConfigurationError(
-            f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}"
-        )
+        raise ConfigurationError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     draft = validate_draft(draft, max_chars)
     situation = _check_situation(situation, max_chars)
     rs = resolve_ruleset(ruleset, disable, rules)

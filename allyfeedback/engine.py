@@ -7,9 +7,12 @@ to exact offsets in the caller's string.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .prefilter import KEY_LEN
 from .ruleset import Rule, RuleSet
 from .text import NormalizedText, normalize, quoted_spans, sentence_spans
 
@@ -22,10 +25,7 @@ class Hit:
     start: int
     end: int
     sentence: int  # index of the sentence it was found in
-
-    @property
-    def category(self) -> str:
-        return self.rule.category
+    category: str
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Analysis:
     norm: NormalizedText
     sentences: tuple[tuple[int, int], ...]  # in the caller's offsets
     hits: tuple[Hit, ...]
+    quotes: tuple[tuple[int, int], ...] = ()  # quoted speech, in the caller's offsets
 
     def problems(self) -> list[Hit]:
         return [h for h in self.hits if h.rule.is_problem]
@@ -50,41 +51,170 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
-def analyze(draft: str, ruleset: RuleSet) -> Analysis:
+_WORD = re.compile(r"\w+")
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def find(
+    regex: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
+) -> Iterator[re.Match[str]]:
+    """``regex.finditer`` that also requires a match starting with a word character to
+    start at a word boundary (the rule patterns leave that check to us, for speed)."""
+    end = len(text) if endpos is None else endpos
+    while pos <= end:
+        m = regex.search(text, pos, end)
+        if m is None:
+            return
+        start = m.start()
+        if start > 0 and _is_word(text[start - 1]) and start < len(text) and _is_word(text[start]):
+            pos = start + 1
+            continue
+        yield m
+        pos = m.end() if m.end() > start else start + 1
+
+
+def _word_keys(
+    word: str, keys: frozenset[str], cache: dict[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    found = cache.get(word)
+    if found is None:
+        found = tuple({word[k : k + KEY_LEN] for k in range(len(word) - KEY_LEN + 1)} & keys)
+        if len(cache) > 100_000:  # words repeat across drafts; keep the cache bounded
+            cache.clear()
+        cache[word] = found
+    return found
+
+
+def _windows(
+    text: str, sents: list[tuple[int, int]], ruleset: RuleSet
+) -> dict[tuple[int, int], set[int]]:
+    """For each pattern a draft can trigger, the sentences it must be run in.
+
+    A pattern only runs in sentences holding one of its literals: patterns never span
+    sentences, and scanning one sentence is far cheaper than the whole draft. Literals
+    are found through letter-triple keys of the sentence's words (see prefilter.py).
+    """
+    index = ruleset.index
+    windows: dict[tuple[int, int], set[int]] = {}
+    for i, (s, e) in enumerate(sents):
+        chunk = text[s:e]
+        sentence_keys: set[str] = set()
+        for word in _WORD.findall(chunk):
+            sentence_keys.update(_word_keys(word, index.keys, index.word_cache))
+        for key in sentence_keys:
+            for needle, refs in index.keyed[key]:
+                if needle in chunk:
+                    for ref in refs:
+                        windows.setdefault(ref, set()).add(i)
+    starts = [s for s, _ in sents]
+    for ri, mi in index.always:  # no letter-triple key: find the literals themselves
+        needles_or_none = ruleset.rules[ri].matchers[mi][0]
+        if needles_or_none is None:
+            windows[ri, mi] = set(range(len(sents)))
+            continue
+        for n in needles_or_none:
+            pos = text.find(n)
+            while pos != -1:
+                windows.setdefault((ri, mi), set()).add(max(bisect_right(starts, pos) - 1, 0))
+                pos = text.find(n, pos + 1)
+    return windows
+
+
+def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Analysis:
+    """Run ``ruleset`` over ``draft``. ``use_prefilter=False`` runs every pattern on
+    every draft; results are identical (a test checks), only slower."""
     norm = normalize(draft)
     text = norm.text
     sents = sentence_spans(text)
     sent_starts = [s for s, _ in sents]
     quotes = quoted_spans(draft)
     hits: list[Hit] = []
-    for rule in ruleset.rules:
-        for m in rule.regex.finditer(text):
-            start, end = m.span()
-            if start == end:
-                continue
-            idx = max(bisect_right(sent_starts, start) - 1, 0)
-            s_start, s_end = sents[idx]
-            if rule.exception_regex is not None and rule.exception_regex.search(
-                text, s_start, s_end
-            ):
-                continue
-            o_start, o_end = norm.to_original(start, end)
-            if quotes and _inside(quotes, o_start, o_end):
-                continue
-            hits.append(Hit(rule, o_start, o_end, idx))
+    rules = ruleset.rules
+    if use_prefilter:
+        windows = _windows(text, sents, ruleset)
+        n = len(text)
+        for ri, mi in sorted(windows):  # rule order, so the first rule wins in _dedupe
+            rule = rules[ri]
+            search = rule.matchers[mi][1].search
+            for i in sorted(windows[ri, mi]):
+                pos, end = sents[i]
+                while (m := search(text, pos, end)) is not None:  # find(), inlined
+                    start = m.start()
+                    if (
+                        start > 0
+                        and start < n
+                        and _is_word(text[start - 1])
+                        and _is_word(text[start])
+                    ):
+                        pos = start + 1
+                        continue
+                    _consider(m, rule, text, sents, sent_starts, norm, quotes, hits)
+                    pos = m.end() if m.end() > start else start + 1
+    else:
+        for rule in rules:
+            for _, regex in rule.matchers:
+                for m in find(regex, text):
+                    _consider(m, rule, text, sents, sent_starts, norm, quotes, hits)
     orig_sents = tuple(norm.to_original(s, e) for s, e in sents)
-    return Analysis(norm, orig_sents, tuple(_dedupe(hits)))
+    return Analysis(norm, orig_sents, tuple(_dedupe(hits)), tuple(quotes))
+
+
+def _consider(
+    m: re.Match[str],
+    rule: Rule,
+    text: str,
+    sents: list[tuple[int, int]],
+    sent_starts: list[int],
+    norm: NormalizedText,
+    quotes: list[tuple[int, int]],
+    hits: list[Hit],
+) -> None:
+    """Keep a match unless an exception in its sentence vetoes it or it is quoted."""
+    start, end = m.span()
+    if start == end:
+        return
+    idx = max(bisect_right(sent_starts, start) - 1, 0)
+    s_start, s_end = sents[idx]
+    if rule.exception_regex is not None and rule.exception_regex.search(text, s_start, s_end):
+        return
+    if rule.is_problem:
+        end = _clause_end(text, end, s_end)
+    o_start, o_end = norm.to_original(start, end)
+    if quotes and _inside(quotes, o_start, o_end):
+        return
+    hits.append(Hit(rule, o_start, o_end, idx, rule.category))
+
+
+_CLAUSE_END = re.compile(r'[,;:.!?()"\n]| - ')
+_MAX_EXTEND = 100
+
+
+def _clause_end(text: str, end: int, limit: int) -> int:
+    """Grow a problem's span to the end of its clause, so the quote reads as words a
+    person can recognise ("I only said that because I figured travel would be hard")
+    rather than a fragment ending in "because I"."""
+    m = _CLAUSE_END.search(text, end, min(limit, end + _MAX_EXTEND))
+    stop = m.start() if m else min(limit, end + _MAX_EXTEND)
+    if not m and stop < limit:  # no clause mark close by: keep the exact match
+        return end
+    while stop > end and text[stop - 1] == " ":
+        stop -= 1
+    return max(stop, end)
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     """Keep one hit per category per overlapping stretch of text (the first rule wins),
     so one phrase is never reported twice for the same reason."""
     kept: list[Hit] = []
+    by_category: dict[str, list[Hit]] = {}
     for h in hits:
-        if any(
-            k.category == h.category and k.start < h.end and h.start < k.end for k in kept
-        ):
+        same = by_category.setdefault(h.category, [])
+        if any(k.start < h.end and h.start < k.end for k in same):
             continue
+        same.append(h)
         kept.append(h)
     kept.sort(key=lambda h: (h.start, h.end))
     return kept

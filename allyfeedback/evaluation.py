@@ -92,9 +92,7 @@ class Report:
     def to_text(self) -> str:
         lines = [f"{'label':<20}{'precision':>10}{'recall':>9}{'f1':>8}{'support':>9}"]
         for k, v in self.labels.items():
-            lines.append(
-                f"{k:<20}{v.precision:>10.3f}{v.recall:>9.3f}{v.f1:>8.3f}{v.support:>9}"
-            )
+            lines.append(f"{k:<20}{v.precision:>10.3f}{v.recall:>9.3f}{v.f1:>8.3f}{v.support:>9}")
         lines.append("")
         lines.append(f"micro F1 {self.micro_f1:.3f}   macro F1 {self.macro_f1:.3f}   n={self.n}")
         return "\n".join(lines)
@@ -111,7 +109,9 @@ def load_examples(path: str | Path) -> list[Example]:
                 labels = frozenset([*row.get("problems", []), *row.get("elements", [])])
                 text = row["text"]
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise ConfigurationError(f"{path}:{lineno}: not a labelled example ({exc})") from None
+                raise ConfigurationError(
+                    f"{path}:{lineno}: not a labelled example ({exc})"
+                ) from None
             unknown = labels - set(ALL_IDS)
             if unknown:
                 raise ConfigurationError(f"{path}:{lineno}: unknown labels {sorted(unknown)}")

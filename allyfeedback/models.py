@@ -32,9 +32,7 @@ class _Span(BaseModel):
         if self.start is None or self.end is None:
             raise ValueError("a quote needs start and end offsets")
         if draft[self.start : self.end] != self.quote:
-            raise ValueError(
-                f"quote {self.quote!r} is not draft[{self.start}:{self.end}]"
-            )
+            raise ValueError(f"quote {self.quote!r} is not draft[{self.start}:{self.end}]")
 
 
 class Problem(_Span):

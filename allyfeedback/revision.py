@@ -12,8 +12,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ._toml import tomllib
 from .engine import Analysis, analyze
-from .ruleset import RuleSet, tomllib
+from .ruleset import RuleSet
 from .text import split_frame
 
 
@@ -51,7 +52,7 @@ def _drop_sentences(draft: str, analysis: Analysis, lo: int, hi: int) -> str:
             continue
         nxt = sents[i + 1][0] if i + 1 < len(sents) else e
         cut_end = min(max(nxt, e), hi)
-        pieces.append(draft[cursor:max(s, cursor)])
+        pieces.append(draft[cursor : max(s, cursor)])
         cursor = max(cursor, cut_end)
     pieces.append(draft[cursor:hi])
     return "".join(pieces)
@@ -64,25 +65,38 @@ def _tidy(body: str) -> str:
     return body.strip()
 
 
+_ENDS_SENTENCE = re.compile(r"[.!?][\"')\u201d\u2019]?$")
+
+
 def _end_sentence(text: str) -> str:
-    if text and text[-1].isalnum():
-        return text + "."
-    return text
+    """Close the last sentence, so what is added after it starts a sentence of its own."""
+    return text if _ENDS_SENTENCE.search(text) else text + "."
 
 
-def build_revision(draft: str, situation: str | None, ruleset: RuleSet) -> str:
-    greeting, _, signoff = split_frame(draft)
-    body_start = len(greeting)
-    body_end = body_start + len(split_frame(draft)[1])
-    analysis = analyze(draft, ruleset)
-    body = _tidy(_drop_sentences(draft, analysis, body_start, body_end))
-    for _ in range(3):  # dropping a sentence can change what its neighbours mean
-        again = analyze(body, ruleset)
-        if not again.problems():
-            break
-        body = _tidy(_drop_sentences(body, again, 0, len(body)))
-    kept = analyze(body, ruleset) if body else None
-    has = {h.category for h in kept.hits} if kept else set()
+def build_revision(
+    draft: str, situation: str | None, ruleset: RuleSet, analysis: Analysis | None = None
+) -> str:
+    """``analysis`` is the draft's own analysis, when the caller already has it."""
+    greeting, body, signoff = split_frame(draft)
+    lo, hi = len(greeting), len(greeting) + len(body)
+    analysis = analysis or analyze(draft, ruleset)
+    flagged = _flagged_sentences(analysis)
+    # Rules and their exceptions work within one sentence, so what the kept sentences
+    # show is what they showed in the draft: no second pass over the body is needed.
+    has = {
+        h.category
+        for h in analysis.hits
+        if h.sentence not in flagged and lo <= h.start and h.end <= hi
+    }
+    body = _tidy(_drop_sentences(draft, analysis, lo, hi) if flagged else body)
+    if flagged and analysis.quotes:
+        # Quoted speech can span sentences; dropping one may unquote words. Re-check.
+        for _ in range(3):
+            kept = analyze(body, ruleset) if body else None
+            if kept is None or not kept.problems():
+                break
+            body = _tidy(_drop_sentences(body, kept, 0, len(body)))
+        has = {h.category for h in kept.hits} if kept else set()
     data = phrases()
     parts: list[str] = []
     if "apology" not in has:
@@ -93,9 +107,10 @@ def build_revision(draft: str, situation: str | None, ruleset: RuleSet) -> str:
         parts.append(centers_question(situation))
     if "listens" not in has:
         parts.append(str(data["listens"]))
+    # Every part ends a sentence, rules and their exceptions work within a sentence, the
+    # kept body was checked on its own and the added phrases are checked by the tests:
+    # so the joined text is as clean as its parts, with no second pass needed.
     text = " ".join(parts) if "\n" not in body else "\n\n".join(parts)
-    if analyze(text, ruleset).problems():  # never hand back a revision that trips a rule
-        text = " ".join([str(data["apology"]), centers_question(situation), str(data["listens"])])
     out = (greeting.rstrip() + "\n\n" if greeting else "") + text
     if signoff:
         out += "\n\n" + signoff

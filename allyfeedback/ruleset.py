@@ -10,23 +10,19 @@ runs what is loaded here.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ._toml import tomllib
 from .errors import ConfigurationError, RuleFileError
+from .prefilter import Needles, pattern_keys, required_literals
 from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 _MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 MACRO_FILE = "macros.toml"
@@ -85,12 +81,25 @@ class Rule:
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
     origin: str
-    regex: re.Pattern[str] = field(repr=False, compare=False)
+    # One (prefilter, regex) pair per pattern; see prefilter.py.
+    matchers: tuple[tuple[Needles | None, re.Pattern[str]], ...] = field(repr=False, compare=False)
     exception_regex: re.Pattern[str] | None = field(repr=False, compare=False)
+    is_problem: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def is_problem(self) -> bool:
-        return is_problem(self.category)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_problem", is_problem(self.category))
+
+
+@dataclass(frozen=True)
+class PatternIndex:
+    """Which patterns a draft's words can trigger (see prefilter.py)."""
+
+    # letter triple -> ((needle, the (rule index, pattern index) pairs it unlocks), ...)
+    keyed: dict[str, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]]
+    always: frozenset[tuple[int, int]]  # patterns with no usable key
+    keys: frozenset[str]
+    # word -> the keys inside it; filled as drafts are read (words repeat across drafts)
+    word_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,25 @@ class RuleSet:
     """An ordered, immutable collection of compiled rules."""
 
     rules: tuple[Rule, ...]
+
+    @cached_property
+    def index(self) -> PatternIndex:
+        keyed: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        always: set[tuple[int, int]] = set()
+        for ri, rule in enumerate(self.rules):
+            for mi, (needles, _) in enumerate(rule.matchers):
+                keys = pattern_keys(needles)
+                if keys is None:
+                    always.add((ri, mi))
+                    continue
+                for k, group in keys.items():
+                    for needle in group:
+                        keyed.setdefault(k, {}).setdefault(needle, []).append((ri, mi))
+        return PatternIndex(
+            {k: tuple((n, tuple(refs)) for n, refs in v.items()) for k, v in keyed.items()},
+            frozenset(always),
+            frozenset(keyed),
+        )
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -145,30 +173,54 @@ def _macro(name: str, macros: dict[str, str], where: str) -> str:
         raise RuleFileError(f"{where}: unknown macro {{{name}}}") from None
 
 
-def _compile(patterns: Sequence[str], macros: dict[str, str], where: str) -> re.Pattern[str]:
-    parts = []
+def _bounded(expanded: str) -> re.Pattern[str]:
+    # A match that starts or ends with a word character must do so at a word boundary,
+    # so "sorry" never matches inside "sorryy"; punctuation at either end is free.
+    return re.compile(r"(?:(?<!\w)|(?=\W))(?:" + expanded + r")(?:(?!\w)|(?<=\W))")
+
+
+def _end_bounded(expanded: str) -> re.Pattern[str]:
+    # The same rule, with the start checked by the engine instead (engine.find): an
+    # assertion at the front stops ``re`` from skipping ahead to the pattern's possible
+    # first characters, which makes a scan some ten times slower.
+    return re.compile(r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))")
+
+
+def _expand_all(patterns: Sequence[str], macros: dict[str, str], where: str) -> list[str]:
+    out = []
     for p in patterns:
         expanded = _expand(p, macros, where)
         try:
             re.compile(expanded)
         except re.error as exc:
             raise RuleFileError(f"{where}: bad pattern {p!r}: {exc}") from None
-        parts.append(f"(?:{expanded})")
-    # A match that starts or ends with a word character must do so at a word boundary,
-    # so "sorry" never matches inside "sorryy"; punctuation at either end is free.
-    return re.compile(r"(?:(?<!\w)|(?=\W))(?:" + "|".join(parts) + r")(?:(?!\w)|(?<=\W))")
+        out.append(expanded)
+    return out
+
+
+def _compile(patterns: Sequence[str], macros: dict[str, str], where: str) -> re.Pattern[str]:
+    """All patterns as one regex (used for exceptions, searched once per match)."""
+    parts = _expand_all(patterns, macros, where)
+    return _bounded("|".join(f"(?:{p})" for p in parts))
+
+
+def _matchers(
+    patterns: Sequence[str], macros: dict[str, str], where: str
+) -> tuple[tuple[Needles | None, re.Pattern[str]], ...]:
+    return tuple(
+        (required_literals(p), _end_bounded(p)) for p in _expand_all(patterns, macros, where)
+    )
 
 
 def _read_toml(text: str, where: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         raise RuleFileError(f"{where}: not valid TOML: {exc}") from None
 
 
-def parse_rule_file(
-    text: str, where: str, base_macros: dict[str, str] | None = None
-) -> list[Rule]:
+def parse_rule_file(text: str, where: str, base_macros: dict[str, str] | None = None) -> list[Rule]:
     """Parse one rule file's text into compiled rules; errors name the file and rule."""
     data = _read_toml(text, where)
     try:
@@ -201,7 +253,7 @@ def parse_rule_file(
                 examples_match=tuple(r.examples.match),
                 examples_no_match=tuple(r.examples.no_match),
                 origin=where,
-                regex=_compile(r.patterns, macros, rwhere),
+                matchers=_matchers(r.patterns, macros, rwhere),
                 exception_regex=(
                     _compile(r.exceptions, macros, rwhere + " (exceptions)")
                     if r.exceptions
@@ -232,9 +284,7 @@ def builtin_macros() -> dict[str, str]:
 
 
 @lru_cache(maxsize=32)
-def load_ruleset(
-    extra_files: tuple[str, ...] = (), disabled: tuple[str, ...] = ()
-) -> RuleSet:
+def load_ruleset(extra_files: tuple[str, ...] = (), disabled: tuple[str, ...] = ()) -> RuleSet:
     """The built-in rules plus ``extra_files``, less ``disabled`` ids or categories.
 
     Cached: rule sets are immutable, and compiling them is the slow part of a first call.

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .models import Element, Problem, Verdict
-from .taxonomy import ELEMENT_WEIGHTS, SEVERITY_COST, TITLES
+from .taxonomy import ELEMENT_WEIGHTS, SEVERITY_COST
 
 
 def compute_score(problems: Sequence[Problem], elements: Sequence[Element]) -> int:
@@ -86,15 +86,13 @@ def summarize(problems: Sequence[Problem], elements: Sequence[Element]) -> str:
                 "centers_impacted": "ask what they would like you to do next.",
                 "listens": "invite them to tell you more, and listen.",
             }[step]
-            lead = f"{strength}, and nothing in it makes things worse" if strength else (
-                "Nothing in it makes things worse"
+            lead = (
+                f"{strength}, and nothing in it makes things worse"
+                if strength
+                else ("Nothing in it makes things worse")
             )
             return f"{lead}. To finish it, {hint}"
     return (
         f"{strength or 'It reads well'}, and it keeps the focus on them. "
         "Send it when you're ready, then listen."
     )
-
-
-def title(category: str) -> str:
-    return TITLES[category]

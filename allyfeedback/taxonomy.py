@@ -73,8 +73,7 @@ DEFINITIONS: Final[dict[str, str]] = {
         "their reaction or tone, or how they should feel."
     ),
     "defending": (
-        "Justifies, explains or excuses the act with reasons, assumptions, circumstances "
-        "or norms."
+        "Justifies, explains or excuses the act with reasons, assumptions, circumstances or norms."
     ),
     "non_apology": (
         "An apology that is conditional, shifts the wrong onto the other person's feelings, "

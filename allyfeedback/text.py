@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 _APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u0060\u00b4\u2032")
-_DOUBLE_QUOTES = frozenset("\"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033")
+_DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033')
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 # Invisible characters that only change how neighbours render.
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
@@ -50,28 +50,40 @@ class NormalizedText:
         return o_start, o_end
 
 
+# Printable ASCII that normalises to itself (lower-cased): everything but white space,
+# double quote, apostrophe and backtick. Runs of it take the fast path below.
+_PLAIN = re.compile(r"[!#-&(-_a-~]+(?: [!#-&(-_a-~]+)*")
+_NEWLINES = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
+
+
 def normalize(original: str) -> NormalizedText:
     out: list[str] = []
     origin: list[int] = []
     pending_space: str | None = None
     pending_at = 0
-    for i, ch in enumerate(original):
-        if ch.isspace():
-            # A run of white space becomes one space, or one newline if it holds one,
-            # so paragraph breaks still end sentences.
-            kind = "\n" if ch in "\n\r\u2028\u2029\x0b\x0c\x85" else " "
-            if pending_space is None:
-                pending_space, pending_at = kind, i
-            elif kind == "\n":
-                pending_space = "\n"
-            continue
-        if ch in _APOSTROPHES or _is_invisible(ch):
-            continue
+
+    def flush_space() -> None:
+        nonlocal pending_space
         if pending_space is not None:
             if out:
                 out.append(pending_space)
                 origin.append(pending_at)
             pending_space = None
+
+    def one(i: int, ch: str) -> None:
+        nonlocal pending_space, pending_at
+        if ch.isspace():
+            # A run of white space becomes one space, or one newline if it holds one,
+            # so paragraph breaks still end sentences.
+            kind = "\n" if ch in _NEWLINES else " "
+            if pending_space is None:
+                pending_space, pending_at = kind, i
+            elif kind == "\n":
+                pending_space = "\n"
+            return
+        if ch in _APOSTROPHES or _is_invisible(ch):
+            return
+        flush_space()
         if ch in _DOUBLE_QUOTES:
             mapped = '"'
         elif ch in _DASHES:
@@ -80,9 +92,20 @@ def normalize(original: str) -> NormalizedText:
             mapped = "..."
         else:
             mapped = ch.lower()
-        for m in mapped:
-            out.append(m)
-            origin.append(i)
+        out.append(mapped)
+        origin.extend([i] * len(mapped))
+
+    pos = 0
+    for m in _PLAIN.finditer(original):
+        start, end = m.span()
+        for i in range(pos, start):
+            one(i, original[i])
+        flush_space()
+        out.append(original[start:end].lower())
+        origin.extend(range(start, end))
+        pos = end
+    for i in range(pos, len(original)):
+        one(i, original[i])
     return NormalizedText(original, "".join(out), tuple(origin))
 
 
@@ -171,8 +194,10 @@ def split_frame(draft: str) -> tuple[str, str, str]:
 
 
 _ENGLISH_WORDS = frozenset(
-    "i you the a to and of it that is was for me my your not be have this on in with "
-    "what im sorry we but so do dont if at are just about would like can will how".split()
+    (
+        "i you the a to and of it that is was for me my your not be have this on in with "
+        "what im sorry we but so do dont if at are just about would like can will how"
+    ).split()
 )
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -182,8 +207,8 @@ def looks_english(text: str) -> bool:
     words = _WORD.findall(text.lower())
     if len(words) < 4:
         return True
-    latin = sum(1 for w in words if w.isascii())
+    latin = len([w for w in words if w.isascii()])
     if latin / len(words) < 0.5:
         return False
-    common = sum(1 for w in words if w in _ENGLISH_WORDS)
+    common = len([w for w in words if w in _ENGLISH_WORDS])
     return common / len(words) >= 0.12

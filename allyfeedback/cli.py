@@ -1,0 +1,223 @@
+"""Command line, following linter conventions (proselint, Vale).
+
+Exit codes:
+    0  no problems found (``check``), or the command succeeded
+    1  problems found (``check``)
+    2  usage or input error: a one-line message on stderr, no traceback
+  130  interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from . import __version__
+from .errors import AllyFeedbackError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _common_engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        choices=["rules", "llm", "auto"],
+        default="auto",
+        help="engine: rules (offline), llm, or auto (llm when configured, else rules)",
+    )
+    p.add_argument(
+        "--disable",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="switch off a rule id or a whole category (repeatable)",
+    )
+    p.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="add a rule file (TOML, repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="allyfeedback",
+        description="Feedback on a drafted apology after a mistake as an ally.",
+        epilog="Exit codes: 0 no problems, 1 problems found, 2 usage or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"allyfeedback {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="critique a draft from a file or stdin")
+    check.add_argument("file", nargs="?", default="-", help="draft file, or - for stdin")
+    check.add_argument("--situation", metavar="TEXT", help="what happened, in a sentence")
+    check.add_argument("--situation-file", metavar="FILE", help="read the situation from a file")
+    check.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    check.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour in text output (auto: only on a terminal, and not when NO_COLOR is set)",
+    )
+    check.add_argument(
+        "--max-chars",
+        type=int,
+        default=None,
+        metavar="N",
+        help="longest draft accepted (default 10000)",
+    )
+    _common_engine_args(check)
+
+    rules = sub.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
+    rules.add_argument("--rules", action="append", default=[], metavar="FILE")
+    rules.add_argument("--disable", action="append", default=[], metavar="ID")
+
+    ev = sub.add_parser("eval", help="precision, recall and F1 on a labelled JSONL file")
+    ev.add_argument("file", help="JSONL with text, situation, problems, elements")
+    ev.add_argument("--format", choices=["text", "json"], default="text")
+    ev.add_argument("--errors", action="store_true", help="also list the drafts it got wrong")
+    _common_engine_args(ev)
+    return parser
+
+
+def _read(path: str, stdin: TextIO) -> str:
+    if path == "-":
+        if stdin.isatty():
+            raise AllyFeedbackError("no draft given: pass a FILE or pipe the draft on stdin")
+        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+    else:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise AllyFeedbackError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AllyFeedbackError(f"{path}: not UTF-8 text") from None
+
+
+def _use_color(choice: str, stream: TextIO) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def _cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from .api import DEFAULT_MAX_CHARS, critique
+
+    draft = _read(args.file, stdin)
+    situation = args.situation
+    if args.situation_file:
+        situation = _read(args.situation_file, stdin)
+    fb = critique(
+        draft,
+        situation,
+        backend=args.backend,
+        disable=args.disable,
+        rules=args.rules,
+        max_chars=args.max_chars or DEFAULT_MAX_CHARS,
+    )
+    if args.format == "json":
+        stdout.write(fb.model_dump_json(indent=2) + "\n")
+    elif args.format == "markdown":
+        stdout.write(fb.to_markdown())
+    else:
+        stdout.write(fb.to_text(color=_use_color(args.color, stdout)))
+    return EXIT_PROBLEMS if fb.problems else EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
+    from .ruleset import load_ruleset
+
+    rs = load_ruleset(tuple(args.rules), tuple(sorted(set(args.disable))))
+    if args.format == "json":
+        rows = [
+            {
+                "id": r.id,
+                "category": r.category,
+                "severity": r.severity if r.is_problem else None,
+                "source": r.source,
+                "origin": r.origin,
+                "message": r.message,
+            }
+            for r in rs
+        ]
+        stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    width = max(len(r.id) for r in rs) if len(rs) else 10
+    for r in rs:
+        stdout.write(f"{r.id:<{width}}  {r.category:<18}  {r.source}\n")
+    stdout.write(f"\n{len(rs)} rules\n")
+    return EXIT_OK
+
+
+def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
+    from .api import critique
+    from .evaluation import evaluate, load_examples
+
+    examples = load_examples(args.file)
+
+    def critic(text: str, situation: str | None):  # type: ignore[no-untyped-def]
+        return critique(
+            text, situation, backend=args.backend, disable=args.disable, rules=args.rules
+        )
+
+    report = evaluate(examples, critic)
+    if args.format == "json":
+        data = report.as_dict()
+        if args.errors:
+            data["errors"] = [{"id": i, "missed": m, "extra": x} for i, m, x in report.errors]
+        stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        stdout.write(report.to_text() + "\n")
+        if args.errors:
+            for i, missed, extra in report.errors:
+                stdout.write(f"{i}: missed {missed or '-'}; extra {extra or '-'}\n")
+    return EXIT_OK
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "check":
+            return _cmd_check(args, stdin, stdout)
+        if args.command == "rules":
+            return _cmd_rules(args, stdout)
+        return _cmd_eval(args, stdout)
+    except KeyboardInterrupt:
+        stderr.write("allyfeedback: interrupted\n")
+        return EXIT_INTERRUPTED
+    except (AllyFeedbackError, TypeError, ValueError) as exc:
+        stderr.write(f"allyfeedback: error: {exc}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. piped into `head`
+        return EXIT_OK

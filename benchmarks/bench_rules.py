@@ -1,0 +1,147 @@
+"""Rule engine benchmark: latency per ~100-word draft, throughput, import time, and
+proselint on the same drafts as a reference point for a rule-based prose checker.
+
+    pip install ".[bench]"
+    python benchmarks/bench_rules.py            # prints a table and writes JSON to stdout with --json
+
+Single process, one core; numbers are wall-clock on whatever machine runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import allyfeedback as af  # noqa: E402
+from allyfeedback.engine import analyze  # noqa: E402
+from allyfeedback.ruleset import load_ruleset  # noqa: E402
+
+
+def make_drafts(n: int, words: int = 100) -> list[str]:
+    """Deterministic ~100-word drafts stitched from the labelled development set."""
+    rows = [json.loads(x) for x in (ROOT / "tests/data/dev.jsonl").read_text("utf-8").splitlines()]
+    texts = [r["text"].replace("\r\n", "\n") for r in rows]
+    drafts, i = [], 0
+    while len(drafts) < n:
+        parts: list[str] = []
+        while sum(len(p.split()) for p in parts) < words:
+            parts.append(texts[i % len(texts)])
+            i += 7  # stride so neighbours differ
+        drafts.append(" ".join(parts))
+    return drafts
+
+
+def time_each(fn, drafts: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for d in drafts:
+        t0 = time.perf_counter()
+        fn(d)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def import_time(runs: int = 15) -> dict[str, float]:
+    def best(code: str) -> float:
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    bare = best("pass")
+    with_af = best("import allyfeedback")
+    first_call = best('import allyfeedback as af; af.critique("I\'m sorry.")')
+    return {
+        "python_startup_s": bare,
+        "import_allyfeedback_total_s": with_af,
+        "import_allyfeedback_added_s": with_af - bare,
+        "import_and_first_critique_s": first_call,
+    }
+
+
+def proselint_times(drafts: list[str]) -> list[float] | None:
+    try:
+        from proselint.checks import __register__
+        from proselint.registry import CheckRegistry
+        from proselint.tools import LintFile
+    except ImportError:
+        return None
+    CheckRegistry().register_many(__register__)
+    LintFile("<warm>", drafts[0]).lint()
+    return time_each(lambda d: LintFile("<draft>", d).lint(), drafts)
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {
+        "median_ms": statistics.median(ordered) * 1e3,
+        "p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1e3,
+        "per_second": len(ordered) / sum(ordered),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--drafts", type=int, default=1000)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    drafts = make_drafts(args.drafts)
+    words = statistics.mean(len(d.split()) for d in drafts)
+    rs = load_ruleset()
+    af.critique(drafts[0])  # warm caches (rule compilation happens once per process)
+    engine = summary(time_each(lambda d: analyze(d, rs), drafts))
+    full = summary(time_each(lambda d: af.critique(d, backend="rules"), drafts))
+    t0 = time.perf_counter()
+    for d in drafts:
+        af.critique(d, backend="rules")
+    loop_rate = len(drafts) / (time.perf_counter() - t0)
+    pl = proselint_times(drafts[:200])
+    result = {
+        "drafts": len(drafts),
+        "mean_words": round(words, 1),
+        "rules": len(rs),
+        "engine_only": engine,
+        "critique_full": full,
+        "critique_loop_per_second": loop_rate,
+        "import": import_time(),
+        "proselint_200_drafts": summary(pl) if pl else None,
+        "python": sys.version.split()[0],
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{len(drafts)} drafts, {words:.0f} words on average, {len(rs)} rules")
+    print(
+        f"engine only (match rules)   median {engine['median_ms']:.3f} ms  p95 {engine['p95_ms']:.3f} ms"
+    )
+    print(
+        f"full critique (+revision)   median {full['median_ms']:.3f} ms  p95 {full['p95_ms']:.3f} ms"
+    )
+    print(f"full critique in a loop     {loop_rate:,.0f} drafts/s")
+    imp = result["import"]
+    print(
+        f"python -c 'import allyfeedback'  {imp['import_allyfeedback_total_s'] * 1e3:.0f} ms total, "
+        f"{imp['import_allyfeedback_added_s'] * 1e3:.0f} ms over bare python "
+        f"({imp['python_startup_s'] * 1e3:.0f} ms)"
+    )
+    print(f"import + first critique           {imp['import_and_first_critique_s'] * 1e3:.0f} ms")
+    if pl:
+        s = summary(pl)
+        print(
+            f"proselint (same drafts, 200)  median {s['median_ms']:.3f} ms  p95 {s['p95_ms']:.3f} ms"
+        )
+    else:
+        print("proselint not installed: pip install '.[bench]'")
+
+
+if __name__ == "__main__":
+    main()

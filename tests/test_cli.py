@@ -1,0 +1,110 @@
+"""The CLI, run as a real subprocess the way people and scripts use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DRAFT = ROOT / "examples" / "draft.txt"
+GOOD = ROOT / "examples" / "good-draft.txt"
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("OPENAI_API_KEY", None)
+    return subprocess.run(
+        [sys.executable, "-m", "allyfeedback", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_check_file_with_problems_exits_1() -> None:
+    out = run("check", str(DRAFT))
+    assert out.returncode == 1
+    assert "Defending" in out.stdout and "A reply you could send" in out.stdout
+    assert "\x1b[" not in out.stdout  # no colour when not a terminal
+
+
+def test_check_good_draft_exits_0() -> None:
+    assert run("check", str(GOOD)).returncode == 0
+
+
+def test_check_stdin_json() -> None:
+    out = run("check", "-", "--format", "json", stdin="You took it the wrong way.")
+    assert out.returncode == 1
+    data = json.loads(out.stdout)
+    assert data["problems"][0]["category"] == "victim_blaming"
+    assert data["schema_version"] == "1"
+
+
+def test_markdown_and_situation() -> None:
+    out = run(
+        "check",
+        "--format",
+        "markdown",
+        "--situation",
+        "I took credit for Priya's idea.",
+        str(DRAFT),
+    )
+    assert out.returncode == 1
+    assert "#### A reply you could send" in out.stdout
+
+
+def test_disable_and_extra_rules(tmp_path: Path) -> None:
+    out = run("check", "-", "--disable", "victim_blaming", stdin="You took it the wrong way.")
+    assert out.returncode == 0
+    rule = tmp_path / "r.toml"
+    rule.write_text(
+        'category = "minimizing"\n[[rules]]\nid = "team.nbd"\npatterns = [\'nbd\']\n'
+        'message = "m"\nsuggestion = "s"\nsource = "team"\n[rules.examples]\nmatch = ["nbd"]\n',
+        encoding="utf-8",
+    )
+    out = run("check", "-", "--rules", str(rule), "--format", "json", stdin="nbd honestly")
+    assert json.loads(out.stdout)["problems"][0]["rule_id"] == "team.nbd"
+
+
+def test_usage_and_input_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    for args, stdin in [
+        (("check", str(tmp_path / "missing.txt")), None),
+        (("check", "-"), "   "),
+        (("check", "-", "--disable", "nope"), "I'm sorry."),
+        (("check", "-", "--max-chars", "5"), "I'm sorry."),
+        (("check", "--format", "yaml", "-"), "x"),
+        ((), None),
+    ]:
+        out = run(*args, stdin=stdin)
+        assert out.returncode == 2, (args, out)
+        assert "Traceback" not in out.stderr
+        assert out.stderr.strip(), args
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    out = run("check", str(binary))
+    assert out.returncode == 2 and "UTF-8" in out.stderr
+
+
+def test_rules_lists_every_rule() -> None:
+    out = run("rules", "--format", "json")
+    assert out.returncode == 0
+    ids = {r["id"] for r in json.loads(out.stdout)}
+    assert "apology.direct" in ids and "victim_blaming.reaction" in ids
+
+
+def test_eval_prints_scores() -> None:
+    out = run("eval", str(ROOT / "tests" / "data" / "dev.jsonl"), "--format", "json")
+    assert out.returncode == 0
+    data = json.loads(out.stdout)
+    assert data["n"] >= 200 and data["micro_f1"] >= 0.98
+    assert set(data["labels"]) >= {"victim_blaming", "apology"}
+
+
+def test_console_script_entry_point_is_declared() -> None:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'allyfeedback = "allyfeedback.cli:main"' in text

@@ -1,0 +1,115 @@
+"""Every rule's own examples run as tests, and the rule format rejects bad files."""
+
+from __future__ import annotations
+
+import pytest
+
+import allyfeedback as af
+from allyfeedback.engine import analyze
+from allyfeedback.ruleset import load_ruleset, parse_rule_file
+
+RULES = list(load_ruleset())
+
+
+def _fires(rule_id: str, text: str) -> bool:
+    rs = load_ruleset().only(rule_id)
+    return any(h.rule.id == rule_id for h in analyze(text, rs).hits)
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"),
+    [(r.id, t) for r in RULES for t in r.examples_match],
+)
+def test_rule_matches_its_examples(rule_id: str, text: str) -> None:
+    assert _fires(rule_id, text), f"{rule_id} should match {text!r}"
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text"),
+    [(r.id, t) for r in RULES for t in r.examples_no_match],
+)
+def test_rule_skips_its_counter_examples(rule_id: str, text: str) -> None:
+    assert not _fires(rule_id, text), f"{rule_id} should not match {text!r}"
+
+
+def test_every_category_has_rules_and_every_rule_has_a_source() -> None:
+    assert {r.category for r in RULES} == set(af.PROBLEM_IDS) | set(af.ELEMENT_IDS)
+    for r in RULES:
+        assert r.source.strip()
+        if r.is_problem:
+            assert r.message and r.suggestion
+
+
+BAD_FILES = [
+    ("not toml [", "not valid TOML"),
+    (
+        '[[rules]]\nid = "x.y"\ncategory = "nope"\npatterns=["a"]\nsource="s"\n[rules.examples]\nmatch=["a"]',
+        "unknown category",
+    ),
+    (
+        '[[rules]]\nid = "x.y"\ncategory = "defending"\npatterns=["("]\nmessage="m"\nsuggestion="s"\nsource="s"\n[rules.examples]\nmatch=["a"]',
+        "bad pattern",
+    ),
+    (
+        '[[rules]]\nid = "x.y"\ncategory = "defending"\npatterns=["{NOPE}"]\nmessage="m"\nsuggestion="s"\nsource="s"\n[rules.examples]\nmatch=["a"]',
+        "unknown macro",
+    ),
+    (
+        '[[rules]]\nid = "x.y"\ncategory = "defending"\npatterns=["a"]\nsource="s"\n[rules.examples]\nmatch=["a"]',
+        "needs a message",
+    ),
+    (
+        '[[rules]]\nid = "x.y"\ncategory = "apology"\npatterns=["a"]\nsource="s"\nsurprise=1\n[rules.examples]\nmatch=["a"]',
+        "surprise",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), BAD_FILES)
+def test_bad_rule_files_are_named_clearly(text: str, fragment: str) -> None:
+    with pytest.raises(af.RuleFileError, match=fragment):
+        parse_rule_file(text, "custom.toml")
+
+
+def test_user_rule_file_and_disabling(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    custom = tmp_path / "team.toml"
+    custom.write_text(
+        """
+category = "minimizing"
+[[rules]]
+id = "team.no_biggie"
+patterns = ['no biggie']
+message = "Calling it no biggie shrinks it."
+suggestion = "Say it mattered."
+source = "team style guide"
+[rules.examples]
+match = ["no biggie!"]
+""",
+        encoding="utf-8",
+    )
+    fb = af.critique("No biggie, right?", rules=[str(custom)])
+    assert [p.rule_id for p in fb.problems] == ["team.no_biggie"]
+    assert (
+        af.critique("No biggie, right?", rules=[str(custom)], disable=["team.no_biggie"]).problems
+        == []
+    )
+    assert (
+        af.critique("No biggie, right?", rules=[str(custom)], disable=["minimizing"]).problems == []
+    )
+    assert af.critique("No biggie, right?").problems == []  # the built-ins are untouched
+
+
+def test_disabling_an_unknown_id_is_an_error() -> None:
+    with pytest.raises(af.ConfigurationError, match="unknown rule"):
+        af.critique("I'm sorry.", disable=["no_such_rule"])
+
+
+def test_duplicate_rule_ids_are_rejected(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dup = tmp_path / "dup.toml"
+    dup.write_text(
+        '[[rules]]\nid = "apology.direct"\ncategory = "apology"\npatterns=["x"]\nsource="s"\n'
+        '[rules.examples]\nmatch=["x"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(af.RuleFileError, match="defined twice"):
+        af.critique("I'm sorry.", rules=[str(dup)])
