@@ -12,15 +12,16 @@ and Hyperscan's prefilters, kept deliberately conservative: when in doubt, ``Non
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from typing import Any
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     from re import _constants as _c
     from re import _parser as _sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import sre_constants as _c
+    import sre_parse as _sre_parse
 
 _LITERAL = _c.LITERAL
 _SUBPATTERN = _c.SUBPATTERN
@@ -136,7 +137,7 @@ def index_key(needle: str) -> str | None:
     that is not common is chosen. The engine indexes a draft's words by letter triples
     once, instead of searching for every literal.
     """
-    triples = [
+    triples: list[str] = [
         t[i : i + KEY_LEN] for t in _TOKEN.findall(needle) for i in range(len(t) - KEY_LEN + 1)
     ]
     if not triples:
