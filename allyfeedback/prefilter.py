@@ -108,7 +108,7 @@ def required_literals(pattern: str) -> Needles | None:
         tree = _sre_parse.parse(pattern)
     except Exception:  # any parser trouble: no prefilter, never a wrong skip
         return None
-    needles = _sequence(tree)
+    needles = _sequence(tree.data)  # the (opcode, argument) pairs
     if needles is None or _quality(needles)[1] < _MIN_USEFUL:
         return None
     return needles
