@@ -19,6 +19,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "critique": "api",
     "critique_many": "api",
+    "acritique": "api",
+    "LLMConfig": "config",
     "validate_draft": "api",
     "DEFAULT_MAX_CHARS": "api",
     "Feedback": "models",
@@ -51,6 +53,7 @@ __all__ = [
     "Element",
     "Feedback",
     "InvalidDraftError",
+    "LLMConfig",
     "LLMError",
     "Problem",
     "Rule",
@@ -58,6 +61,7 @@ __all__ = [
     "RuleSet",
     "Usage",
     "__version__",
+    "acritique",
     "critique",
     "critique_many",
     "evaluate",
@@ -66,7 +70,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import DEFAULT_MAX_CHARS, critique, critique_many, validate_draft
+    from .api import DEFAULT_MAX_CHARS, acritique, critique, critique_many, validate_draft
+    from .config import LLMConfig
     from .errors import (
         AllyFeedbackError,
         ConfigurationError,

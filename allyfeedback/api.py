@@ -6,18 +6,30 @@ result is built here so both engines share it (the LLM engine merges onto it).
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Sequence
-from typing import Literal
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 from .engine import Analysis, analyze
-from .errors import ConfigurationError, DraftTooLongError, InvalidDraftError
-from .models import Element, Feedback, Problem
+from .errors import (
+    AllyFeedbackError,
+    ConfigurationError,
+    DraftTooLongError,
+    InvalidDraftError,
+    LLMError,
+)
+from .models import SCHEMA_VERSION, Element, Feedback, Problem, Usage
 from .revision import build_revision
 from .ruleset import RuleSet, load_ruleset
 from .scoring import compute_score, compute_verdict, summarize
 from .taxonomy import ELEMENT_IDS, TIPS
 from .text import looks_english
+
+if TYPE_CHECKING:
+    from .config import LLMConfig
 
 Backend = Literal["rules", "llm", "auto"]
 BACKENDS: tuple[str, ...] = ("rules", "llm", "auto")
@@ -135,6 +147,133 @@ def critique_rules(draft: str, situation: str | None, ruleset: RuleSet) -> Feedb
     )
 
 
+def _llm_config(
+    llm: LLMConfig | None,
+    model: str | None,
+    base_url: str | None,
+    timeout: float | None,
+    max_retries: int | None,
+    mode: str | None,
+    prompts_dir: str | None,
+) -> LLMConfig:
+    from .config import LLMConfig
+
+    cfg = llm or LLMConfig()
+    updates: dict[str, Any] = {
+        k: v
+        for k, v in {
+            "model": model,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "mode": mode,
+            "prompts_dir": prompts_dir,
+        }.items()
+        if v is not None
+    }
+    if "mode" in updates and updates["mode"] not in ("auto", "json_schema", "json_object"):
+        raise ConfigurationError(
+            f"unknown mode {updates['mode']!r}; use auto, json_schema or json_object"
+        )
+    return replace(cfg, **updates).resolved()
+
+
+@dataclass
+class _Plan:
+    """What one call will do, decided once from its arguments."""
+
+    draft: str
+    situation: str | None
+    ruleset: RuleSet
+    use_llm: bool
+    config: LLMConfig | None
+    fallback: bool
+    cache_path: str | None
+
+
+def _plan(
+    draft: object,
+    situation: object,
+    backend: str,
+    disable: Sequence[str],
+    rules: Sequence[str],
+    ruleset: RuleSet | None,
+    max_chars: int,
+    client: object,
+    llm: LLMConfig | None,
+    model: str | None,
+    base_url: str | None,
+    timeout: float | None,
+    max_retries: int | None,
+    mode: str | None,
+    prompts_dir: str | None,
+    fallback: bool,
+    cache: str | os.PathLike[str] | None,
+) -> _Plan:
+    if backend not in BACKENDS:
+        raise ConfigurationError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    text = validate_draft(draft, max_chars)
+    sit = _check_situation(situation, max_chars)
+    rs = resolve_ruleset(ruleset, disable, rules)
+    config = None
+    use_llm = False
+    if backend != "rules":
+        from .config import is_configured
+
+        config = _llm_config(llm, model, base_url, timeout, max_retries, mode, prompts_dir)
+        use_llm = backend == "llm" or is_configured(config, client)
+    return _Plan(text, sit, rs, use_llm, config, fallback, str(cache) if cache else None)
+
+
+def _cache_key(plan: _Plan, prompt_version: str) -> str:
+    from .cache import Cache
+
+    assert plan.config is not None
+    return Cache.key(
+        model=plan.config.model,
+        base_url=plan.config.base_url,
+        mode=plan.config.structured_mode,
+        prompt_version=prompt_version,
+        rules=[r.id for r in plan.ruleset],
+        schema=SCHEMA_VERSION,
+        draft=plan.draft,
+        situation=plan.situation,
+    )
+
+
+def _fallback(rules_fb: Feedback, reason: str, usage: Usage | None) -> Feedback:
+    return rules_fb.model_copy(
+        update={
+            "fallback_reason": reason,
+            "warnings": [*rules_fb.warnings, f"The language model was not used: {reason}."],
+            "usage": usage.model_copy() if usage else Usage(),
+        }
+    )
+
+
+def _cached(plan: _Plan) -> tuple[Any, str | None, Feedback | None]:
+    """The cache, the key for this call, and the cached result if there is one; looked
+    up before any other work, so a hit costs a lookup and a validation."""
+    if not plan.cache_path:
+        return None, None, None
+    from .cache import open_cache
+    from .prompts import load_prompts
+
+    assert plan.config is not None
+    store = open_cache(plan.cache_path)
+    key = _cache_key(plan, load_prompts(plan.config.prompts_dir).version)
+    return store, key, store.get(key)
+
+
+def _llm_prelude(plan: _Plan) -> tuple[Feedback, Any]:
+    """The rules result and the conversation with the model."""
+    from .llm import new_conversation
+
+    assert plan.config is not None
+    rules_fb = critique_rules(plan.draft, plan.situation, plan.ruleset)
+    return rules_fb, new_conversation(plan.draft, plan.situation, plan.config, plan.ruleset)
+
+
 def critique(
     draft: str,
     situation: str | None = None,
@@ -144,32 +283,205 @@ def critique(
     rules: Sequence[str] = (),
     ruleset: RuleSet | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
+    client: Any = None,
+    llm: LLMConfig | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+    mode: str | None = None,
+    prompts_dir: str | None = None,
+    fallback: bool = True,
+    cache: str | os.PathLike[str] | None = None,
 ) -> Feedback:
     """Critique ``draft``, the reply to the colleague who was hurt.
 
     ``situation`` (optional) says what happened; it fits the suggested revision.
-    ``backend`` is ``"rules"`` (offline, deterministic), ``"llm"`` or ``"auto"``.
+    ``backend``: ``"rules"`` (offline, deterministic), ``"llm"``, or ``"auto"`` (the LLM
+    when one is configured: ``client=``, ``OPENAI_API_KEY``, or a base URL; else rules).
     ``disable`` switches rules off by id or category; ``rules`` adds rule files.
+    LLM settings: ``client`` (an ``openai.OpenAI``), or ``model``/``base_url``/
+    ``timeout``/``max_retries``/``mode``/``prompts_dir``, or a whole ``llm=LLMConfig``.
+    If the model fails for good the rules result is returned with ``fallback_reason``
+    set, unless ``fallback=False`` (then ``LLMError``). ``cache`` is an sqlite file path.
     Raises ``InvalidDraftError`` (a ValueError) for empty or oversized drafts and
     ``TypeError`` for non-strings.
     """
-    if backend not in BACKENDS:
-        raise ConfigurationError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-    draft = validate_draft(draft, max_chars)
-    situation = _check_situation(situation, max_chars)
-    rs = resolve_ruleset(ruleset, disable, rules)
-    if backend == "llm":
-        raise ConfigurationError(
-            "the LLM backend is not available in this version; use backend='rules'"
-        )
-    return critique_rules(draft, situation, rs)
+    plan = _plan(
+        draft,
+        situation,
+        backend,
+        disable,
+        rules,
+        ruleset,
+        max_chars,
+        client,
+        llm,
+        model,
+        base_url,
+        timeout,
+        max_retries,
+        mode,
+        prompts_dir,
+        fallback,
+        cache,
+    )
+    if not plan.use_llm:
+        return critique_rules(plan.draft, plan.situation, plan.ruleset)
+    from .llm import make_client, run
+    from .merge import merge
+
+    store, key, hit = _cached(plan)
+    if hit is not None:
+        return hit
+    rules_fb, conv = _llm_prelude(plan)
+    try:
+        outcome = run(client or make_client(plan.config), conv)  # type: ignore[arg-type]
+    except LLMError as exc:
+        if not plan.fallback:
+            raise
+        return _fallback(rules_fb, str(exc), conv.usage)
+    fb = merge(rules_fb, outcome, conv.prompts.version)
+    if store is not None and key:
+        store.put(key, fb)
+    return fb
+
+
+async def acritique(
+    draft: str,
+    situation: str | None = None,
+    backend: Backend = "auto",
+    *,
+    disable: Sequence[str] = (),
+    rules: Sequence[str] = (),
+    ruleset: RuleSet | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    client: Any = None,
+    llm: LLMConfig | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+    mode: str | None = None,
+    prompts_dir: str | None = None,
+    fallback: bool = True,
+    cache: str | os.PathLike[str] | None = None,
+) -> Feedback:
+    """``critique`` for asyncio code; ``client`` is an ``openai.AsyncOpenAI`` if given."""
+    plan = _plan(
+        draft,
+        situation,
+        backend,
+        disable,
+        rules,
+        ruleset,
+        max_chars,
+        client,
+        llm,
+        model,
+        base_url,
+        timeout,
+        max_retries,
+        mode,
+        prompts_dir,
+        fallback,
+        cache,
+    )
+    if not plan.use_llm:
+        return critique_rules(plan.draft, plan.situation, plan.ruleset)
+    from .llm import arun, make_client
+    from .merge import merge
+
+    store, key, hit = _cached(plan)
+    if hit is not None:
+        return hit
+    rules_fb, conv = _llm_prelude(plan)
+    try:
+        outcome = await arun(client or make_client(plan.config, asynchronous=True), conv)  # type: ignore[arg-type]
+    except LLMError as exc:
+        if not plan.fallback:
+            raise
+        return _fallback(rules_fb, str(exc), conv.usage)
+    fb = merge(rules_fb, outcome, conv.prompts.version)
+    if store is not None and key:
+        store.put(key, fb)
+    return fb
 
 
 def critique_many(
     drafts: Iterable[str],
     situation: str | None = None,
     backend: Backend = "auto",
-    **options: object,
-) -> list[Feedback]:
-    """Critique several drafts; one result per input, in input order."""
-    return [critique(d, situation, backend, **options) for d in drafts]  # type: ignore[arg-type]
+    *,
+    situations: Sequence[str | None] | None = None,
+    concurrency: int = 4,
+    on_progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> list[Feedback | Exception]:
+    """Critique many drafts: one result per input, in input order.
+
+    A draft that cannot be critiqued (empty, wrong type, or the model failing with
+    ``fallback=False``) gets its exception in its place instead of stopping the batch.
+    LLM calls run ``concurrency`` at a time in threads (sharing one client); the rule
+    engine runs in the calling thread. ``on_progress(done, total)`` is called after each.
+    """
+    items = list(drafts)
+    if situations is not None and len(situations) != len(items):
+        raise ValueError("situations must have one entry per draft")
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    sits = list(situations) if situations is not None else [situation] * len(items)
+    total = len(items)
+    results: list[Feedback | Exception | None] = [None] * total
+    done = 0
+
+    def one(i: int) -> Feedback | Exception:
+        try:
+            return critique(items[i], sits[i], backend, **options)
+        except (AllyFeedbackError, TypeError, ValueError) as exc:
+            return exc
+
+    uses_llm = backend == "llm" or (backend == "auto" and _would_use_llm(options))
+    if uses_llm and concurrency > 1 and total > 1:
+        if options.get("client") is None:
+            from .llm import make_client
+
+            cfg = _llm_config(
+                options.get("llm"),
+                options.get("model"),
+                options.get("base_url"),
+                options.get("timeout"),
+                options.get("max_retries"),
+                options.get("mode"),
+                options.get("prompts_dir"),
+            )
+            options = {**options, "client": make_client(cfg)}
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            futures = {pool.submit(one, i): i for i in range(total)}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                done += 1
+                if on_progress:
+                    on_progress(done, total)
+    else:
+        for i in range(total):
+            results[i] = one(i)
+            done += 1
+            if on_progress:
+                on_progress(done, total)
+    return [r for r in results if r is not None]
+
+
+def _would_use_llm(options: dict[str, Any]) -> bool:
+    from .config import is_configured
+
+    cfg = _llm_config(
+        options.get("llm"),
+        options.get("model"),
+        options.get("base_url"),
+        None,
+        None,
+        options.get("mode"),
+        None,
+    )
+    return is_configured(cfg, options.get("client"))

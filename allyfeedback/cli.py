@@ -48,6 +48,34 @@ def _common_engine_args(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="add a rule file (TOML, repeatable)",
     )
+    llm = p.add_argument_group("LLM engine (see docs/llm.md)")
+    llm.add_argument("--model", help="model name (default: $ALLYFEEDBACK_MODEL or gpt-4o-mini)")
+    llm.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (default: $OPENAI_BASE_URL)",
+    )
+    llm.add_argument(
+        "--mode",
+        choices=["auto", "json_schema", "json_object"],
+        default=None,
+        help="structured-output mode (auto: json_schema for OpenAI, else json_object)",
+    )
+    llm.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+    llm.add_argument(
+        "--max-retries",
+        type=int,
+        default=None,
+        metavar="N",
+        help="transport retries done by the OpenAI SDK (default 2)",
+    )
+    llm.add_argument("--prompts", metavar="DIR", help="folder with your own prompt templates")
+    llm.add_argument("--cache", metavar="FILE", help="sqlite file caching LLM critiques")
+    llm.add_argument(
+        "--no-fallback",
+        action="store_true",
+        help="fail (exit 2) instead of falling back to the rules when the model fails",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _engine_options(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "disable": args.disable,
+        "rules": args.rules,
+        "model": args.model,
+        "base_url": args.base_url,
+        "mode": args.mode,
+        "timeout": args.timeout,
+        "max_retries": args.max_retries,
+        "prompts_dir": args.prompts,
+        "cache": args.cache,
+        "fallback": not args.no_fallback,
+    }
+
+
 def _read(path: str, stdin: TextIO) -> str:
     if path == "-":
         if stdin.isatty():
@@ -130,9 +173,8 @@ def _cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         draft,
         situation,
         backend=args.backend,
-        disable=args.disable,
-        rules=args.rules,
         max_chars=args.max_chars or DEFAULT_MAX_CHARS,
+        **_engine_options(args),  # type: ignore[arg-type]
     )
     if args.format == "json":
         stdout.write(fb.model_dump_json(indent=2) + "\n")
@@ -175,9 +217,7 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
     examples = load_examples(args.file)
 
     def critic(text: str, situation: str | None):  # type: ignore[no-untyped-def]
-        return critique(
-            text, situation, backend=args.backend, disable=args.disable, rules=args.rules
-        )
+        return critique(text, situation, backend=args.backend, **_engine_options(args))  # type: ignore[arg-type]
 
     report = evaluate(examples, critic)
     if args.format == "json":

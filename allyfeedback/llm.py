@@ -1,0 +1,433 @@
+"""The LLM engine's client side: configuration, the request, validation and re-asks.
+
+Following instructor's lessons: the answer is validated against a Pydantic model, a
+failed validation or an ungrounded quote is re-asked *with the error* (a bounded number of
+times, by tenacity), nothing is retried blindly, the caller's inputs are never mutated,
+and every attempt's token usage is counted. Transport faults (429, 5xx, timeouts,
+Retry-After) are retried by the OpenAI SDK itself (``max_retries``), never by us too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+)
+
+from .config import DEFAULT_MODEL, LLMConfig
+from .engine import analyze
+from .errors import ConfigurationError, LLMError
+from .grounding import locate
+from .models import Usage
+from .prompts import Prompts, critique_prompt, load_prompts, system_prompt
+from .ruleset import RuleSet
+from .taxonomy import ElementId, ProblemId
+from .text import normalize
+
+
+# --- what the model must answer -------------------------------------------------------
+# Strict structured outputs allow no defaults: every field is required, "absent" is null.
+class LLMProblem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: ProblemId
+    quote: str = Field(description="Exact words copied from the draft.")
+    why: str = Field(description="One short, kind sentence: why it hurts.")
+    instead: str = Field(description="One short sentence: what to write instead.")
+
+
+class LLMElement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: ElementId
+    present: bool
+    quote: str | None = Field(description="Exact words from the draft, or null if absent.")
+
+
+class LLMCritique(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    problems: list[LLMProblem]
+    elements: list[LLMElement]
+    summary: str
+    revision: str = Field(description="A reply the writer could send instead.")
+
+
+def make_client(config: LLMConfig, asynchronous: bool = False) -> Any:
+    """An OpenAI SDK client built from ``config`` (imported only when needed)."""
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - openai is a dependency
+        raise ConfigurationError("the LLM backend needs the openai package") from None
+    if not config.api_key and not config.base_url:
+        raise ConfigurationError(
+            "the LLM backend is not configured: set OPENAI_API_KEY, or pass base_url= "
+            "(or --base-url) for an OpenAI-compatible server, or pass client="
+        )
+    cls = openai.AsyncOpenAI if asynchronous else openai.OpenAI
+    return cls(
+        # Local OpenAI-compatible servers need no key, but the SDK wants a value.
+        api_key=config.api_key or "no-key-needed",
+        base_url=config.base_url,
+        timeout=config.timeout,
+        max_retries=config.max_retries,
+    )
+
+
+_KEYLIKE = re.compile(r"(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+", re.IGNORECASE)
+
+
+def scrub(text: str, secret: str | None = None) -> str:
+    """Remove anything key-like from text that may reach an error, a log or a result."""
+    if secret:
+        text = text.replace(secret, "[redacted]")
+    return _KEYLIKE.sub("[redacted]", text)
+
+
+# --- one critique, as a conversation with bounded re-asks ------------------------------
+class _Reask(Exception):
+    """The answer cannot be used yet; the conversation has the error appended."""
+
+
+@dataclass
+class Outcome:
+    critique: LLMCritique
+    grounded_problems: list[tuple[LLMProblem, int, int]]
+    grounded_elements: dict[str, tuple[int, int]]
+    dropped: int
+    revision: str | None
+    usage: Usage
+    model: str
+
+
+class Conversation:
+    """The messages, checks and bookkeeping of one LLM critique, without any I/O, so the
+    synchronous and asynchronous drivers share every decision."""
+
+    def __init__(
+        self,
+        draft: str,
+        situation: str | None,
+        config: LLMConfig,
+        ruleset: RuleSet,
+        prompts: Prompts,
+    ) -> None:
+        self.draft = draft
+        self.norm = normalize(draft)
+        self.config = config
+        self.ruleset = ruleset
+        self.prompts = prompts
+        self.mode = config.structured_mode
+        self.schema = json_mode_schema()
+        self.messages: list[dict[str, str]] = [
+            {"role": "system", "content": system_prompt(prompts)},
+            {"role": "user", "content": critique_prompt(prompts, draft, situation)},
+        ]
+        self.usage = Usage()
+        self.model = config.model or DEFAULT_MODEL
+
+    # request -------------------------------------------------------------------------
+    def request(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": list(self.messages),
+            "temperature": self.config.temperature,
+            "max_tokens": self.config.max_tokens,
+        }
+        if self.mode == "json_schema":
+            kwargs["response_format"] = LLMCritique
+        else:
+            kwargs["response_format"] = {"type": "json_object", "schema": self.schema}
+        return kwargs
+
+    def count(self, completion: Any) -> None:
+        usage = getattr(completion, "usage", None)
+        self.usage.attempts += 1
+        if usage is not None:
+            self.usage.prompt_tokens += usage.prompt_tokens or 0
+            self.usage.completion_tokens += usage.completion_tokens or 0
+            self.usage.total_tokens += usage.total_tokens or 0
+
+    # answer --------------------------------------------------------------------------
+    def read(self, completion: Any, final: bool) -> LLMCritique:
+        """Turn one completion into a critique, or raise ``_Reask`` / ``LLMError``."""
+        choice = completion.choices[0]
+        message = choice.message
+        if getattr(message, "refusal", None):
+            raise LLMError(f"the model refused to review this draft ({message.refusal[:200]})")
+        if choice.finish_reason == "length":
+            raise LLMError("the model's answer was cut off at the token limit (max_tokens)")
+        if choice.finish_reason == "content_filter":
+            raise LLMError("the provider's content filter stopped the model's answer")
+        content = message.content or ""
+        parsed = getattr(message, "parsed", None)
+        if isinstance(parsed, LLMCritique):
+            return parsed
+        try:
+            # strict=False: small models put raw line breaks inside strings; forgive that,
+            # and nothing else.
+            return LLMCritique.model_validate(json.loads(content, strict=False))
+        except json.JSONDecodeError as exc:
+            self._reask(content, f"not valid JSON ({exc.msg} at line {exc.lineno})", [], final)
+        except ValidationError as exc:
+            self._reask(content, _short_validation_error(exc), [], final)
+        raise AssertionError("unreachable")  # pragma: no cover - _reask always raises
+
+    def _reask(self, content: str, error: str, missing: list[str], final: bool) -> None:
+        if final:
+            raise LLMError(f"the model's answer could not be used: {error}")
+        if content:
+            self.messages.append({"role": "assistant", "content": content})
+        self.messages.append(
+            {
+                "role": "user",
+                "content": self.prompts.render("reask.j2", error=error, missing_quotes=missing),
+            }
+        )
+        raise _Reask(error)
+
+    def ground(self, critique: LLMCritique, final: bool) -> Outcome:
+        problems: list[tuple[LLMProblem, int, int]] = []
+        elements: dict[str, tuple[int, int]] = {}
+        missing: list[str] = []
+        for p in critique.problems:
+            span = locate(p.quote, self.norm)
+            if span is None:
+                missing.append(p.quote)
+            else:
+                problems.append((p, *span))
+        for e in critique.elements:
+            if not e.present:
+                continue
+            span = locate(e.quote, self.norm) if e.quote else None
+            if span is None:
+                missing.append(e.quote or f"(no quote for {e.id})")
+            elif e.id not in elements:
+                elements[e.id] = span
+        if missing and not final:
+            self._reask(
+                critique.model_dump_json(),
+                f"{len(missing)} quote(s) are not in the draft",
+                missing[:10],
+                final=False,
+            )
+        return Outcome(critique, problems, elements, len(missing), None, self.usage, self.model)
+
+    # revision ------------------------------------------------------------------------
+    def revision_problems(self, revision: str) -> list[dict[str, str]]:
+        """What is wrong with a model's revision, as the rules see it (empty: usable).
+
+        Beyond the problem rules, a usable revision has a few words, is not far longer
+        than the draft, and apologises (the article's first step)."""
+        if len(re.findall(r"[^\W\d_]+", revision)) < 5 or len(revision) > max(
+            4 * len(self.draft), 2000
+        ):
+            return [{"category": "not a usable reply", "quote": revision[:80]}]
+        analysis = analyze(revision, self.ruleset)
+        found = [
+            {"category": h.category, "quote": revision[h.start : h.end]}
+            for h in analysis.problems()
+        ]
+        if analysis.first_element_hit("apology") is None:
+            found.append({"category": "no clear apology", "quote": revision[:80]})
+        return found
+
+    def ask_revision_again(self, critique: LLMCritique, problems: list[dict[str, str]]) -> None:
+        self.messages.append({"role": "assistant", "content": critique.model_dump_json()})
+        self.messages.append(
+            {"role": "user", "content": self.prompts.render("revision.j2", problems=problems)}
+        )
+
+
+def _short_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        loc = ".".join(str(x) for x in err["loc"]) or "answer"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _retrying_kwargs(config: LLMConfig) -> dict[str, Any]:
+    return {
+        "stop": stop_after_attempt(config.max_reasks + 1) | stop_after_delay(config.reask_deadline),
+        "retry": retry_if_exception_type(_Reask),
+        "reraise": True,
+    }
+
+
+def _api_error(exc: Exception, config: LLMConfig) -> LLMError:
+    status = getattr(exc, "status_code", None)
+    what = exc.__class__.__name__ + (f" (HTTP {status})" if status else "")
+    detail = scrub(str(exc), config.api_key)[:200]
+    if exc.__class__.__name__ == "AuthenticationError":
+        detail = "check the API key"  # the provider's text can echo part of the key
+    return LLMError(f"the model could not be reached: {what}: {detail}")
+
+
+def _is_api_error(exc: Exception) -> bool:
+    try:
+        import openai
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, openai.OpenAIError) and not isinstance(
+        exc, (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError)
+    )
+
+
+def _finish_reason_error(exc: Exception) -> LLMError | None:
+    import openai
+
+    if isinstance(exc, openai.LengthFinishReasonError):
+        return LLMError("the model's answer was cut off at the token limit (max_tokens)")
+    if isinstance(exc, openai.ContentFilterFinishReasonError):
+        return LLMError("the provider's content filter stopped the model's answer")
+    return None
+
+
+def _call_sync(client: Any, conv: Conversation) -> Any:
+    kwargs = conv.request()
+    if conv.mode == "json_schema":
+        return client.chat.completions.parse(**kwargs)
+    return client.chat.completions.create(**kwargs)
+
+
+async def _call_async(client: Any, conv: Conversation) -> Any:
+    kwargs = conv.request()
+    if conv.mode == "json_schema":
+        return await client.chat.completions.parse(**kwargs)
+    return await client.chat.completions.create(**kwargs)
+
+
+def _attempt_result(conv: Conversation, completion: Any, attempt: int) -> Outcome:
+    final = attempt > conv.config.max_reasks
+    conv.count(completion)
+    critique = conv.read(completion, final)
+    return conv.ground(critique, final)
+
+
+def _translate(exc: Exception, conv: Conversation, completion: Any = None) -> Exception:
+    if isinstance(exc, (LLMError, _Reask)):
+        return exc
+    finish = _finish_reason_error(exc)
+    if finish is not None:
+        conv.count(getattr(exc, "completion", None))
+        return finish
+    if isinstance(exc, ValidationError):  # parse() validated and failed
+        return exc
+    if _is_api_error(exc):
+        return _api_error(exc, conv.config)
+    return exc
+
+
+def run(client: Any, conv: Conversation) -> Outcome:
+    """The whole exchange with a synchronous client."""
+    outcome: Outcome | None = None
+    try:
+        for attempt in Retrying(**_retrying_kwargs(conv.config)):
+            with attempt:
+                n = attempt.retry_state.attempt_number
+                try:
+                    completion = _call_sync(client, conv)
+                except ValidationError as exc:
+                    conv.usage.attempts += 1
+                    conv._reask("", _short_validation_error(exc), [], n > conv.config.max_reasks)
+                except Exception as exc:
+                    raise _translate(exc, conv) from None
+                outcome = _attempt_result(conv, completion, n)
+    except RetryError as exc:  # pragma: no cover - reraise=True makes this rare
+        raise LLMError("the model gave no usable answer in time") from exc
+    except _Reask as exc:  # time ran out before the last allowed attempt
+        raise LLMError(f"the model's answer could not be used: {exc}") from None
+    assert outcome is not None
+    if _revision_needs_reask(conv, outcome):
+        try:
+            outcome.revision = _second_revision(conv, _call_sync(client, conv))
+        except Exception:  # any failure here: the deterministic revision is used
+            outcome.revision = None
+    return outcome
+
+
+async def arun(client: Any, conv: Conversation) -> Outcome:
+    """The whole exchange with an asynchronous client."""
+    outcome: Outcome | None = None
+    try:
+        async for attempt in AsyncRetrying(**_retrying_kwargs(conv.config)):
+            with attempt:
+                n = attempt.retry_state.attempt_number
+                try:
+                    completion = await _call_async(client, conv)
+                except ValidationError as exc:
+                    conv.usage.attempts += 1
+                    conv._reask("", _short_validation_error(exc), [], n > conv.config.max_reasks)
+                except Exception as exc:
+                    raise _translate(exc, conv) from None
+                outcome = _attempt_result(conv, completion, n)
+    except _Reask as exc:
+        raise LLMError(f"the model's answer could not be used: {exc}") from None
+    assert outcome is not None
+    if _revision_needs_reask(conv, outcome):
+        try:
+            outcome.revision = _second_revision(conv, await _call_async(client, conv))
+        except Exception:  # any failure here: the deterministic revision is used
+            outcome.revision = None
+    return outcome
+
+
+def _revision_needs_reask(conv: Conversation, outcome: Outcome) -> bool:
+    """Accept the model's revision if the rules find nothing wrong with it; otherwise
+    set up one re-ask with the problems named (after which, the deterministic one)."""
+    problems = conv.revision_problems(outcome.critique.revision)
+    if not problems:
+        outcome.revision = outcome.critique.revision
+        return False
+    conv.ask_revision_again(outcome.critique, problems)
+    return True
+
+
+def _second_revision(conv: Conversation, completion: Any) -> str | None:
+    conv.count(completion)
+    try:
+        again = conv.read(completion, final=True)
+    except LLMError:
+        return None
+    return None if conv.revision_problems(again.revision) else again.revision
+
+
+def new_conversation(
+    draft: str, situation: str | None, config: LLMConfig, ruleset: RuleSet
+) -> Conversation:
+    return Conversation(draft, situation, config, ruleset, load_prompts(config.prompts_dir))
+
+
+def json_mode_schema() -> dict[str, Any]:
+    """The answer's JSON Schema for JSON mode, with size limits added.
+
+    Servers that turn a schema into a decoding grammar (llama.cpp) then cannot run on
+    forever; OpenAI's strict structured outputs get the plain model instead.
+    """
+    schema = LLMCritique.model_json_schema()
+    props = schema["properties"]
+    props["problems"]["maxItems"] = 6
+    props["elements"]["maxItems"] = 6
+    props["summary"]["maxLength"] = 240
+    props["revision"]["maxLength"] = 700
+    for name, limits in (
+        ("LLMProblem", {"quote": 160, "why": 160, "instead": 160}),
+        ("LLMElement", {"quote": 160}),
+    ):
+        for field_name, limit in limits.items():
+            target = schema["$defs"][name]["properties"][field_name]
+            for option in target.get("anyOf", [target]):
+                if option.get("type") == "string":
+                    option["maxLength"] = limit
+    return schema
