@@ -265,13 +265,44 @@ def _cached(plan: _Plan) -> tuple[Any, str | None, Feedback | None]:
     return store, key, store.get(key)
 
 
-def _llm_prelude(plan: _Plan) -> tuple[Feedback, Any]:
-    """The rules result and the conversation with the model."""
+@dataclass
+class _Pending:
+    """An LLM critique under way: the rules result, the conversation, and where to cache.
+    Shared by ``critique`` and ``acritique``, which differ only in how they call."""
+
+    plan: _Plan
+    rules_fb: Feedback
+    conv: Any
+    store: Any
+    key: str | None
+
+    def failed(self, exc: LLMError) -> Feedback:
+        if not self.plan.fallback:
+            raise exc
+        return _fallback(self.rules_fb, str(exc), self.conv.usage)
+
+    def finish(self, outcome: Any) -> Feedback:
+        from .merge import merge
+
+        fb = merge(self.rules_fb, outcome, self.conv.prompts.version)
+        if self.store is not None and self.key:
+            self.store.put(self.key, fb)
+        return fb
+
+
+def _start(plan: _Plan) -> Feedback | _Pending:
+    """The finished result (rules only, or a cache hit), or an LLM critique to run."""
+    if not plan.use_llm:
+        return critique_rules(plan.draft, plan.situation, plan.ruleset)
     from .llm import new_conversation
 
     assert plan.config is not None
+    store, key, hit = _cached(plan)
+    if hit is not None:
+        return hit
     rules_fb = critique_rules(plan.draft, plan.situation, plan.ruleset)
-    return rules_fb, new_conversation(plan.draft, plan.situation, plan.config, plan.ruleset)
+    conv = new_conversation(plan.draft, plan.situation, plan.config, plan.ruleset)
+    return _Pending(plan, rules_fb, conv, store, key)
 
 
 def critique(
@@ -307,44 +338,17 @@ def critique(
     Raises ``InvalidDraftError`` (a ValueError) for empty or oversized drafts and
     ``TypeError`` for non-strings.
     """
-    plan = _plan(
-        draft,
-        situation,
-        backend,
-        disable,
-        rules,
-        ruleset,
-        max_chars,
-        client,
-        llm,
-        model,
-        base_url,
-        timeout,
-        max_retries,
-        mode,
-        prompts_dir,
-        fallback,
-        cache,
-    )
-    if not plan.use_llm:
-        return critique_rules(plan.draft, plan.situation, plan.ruleset)
+    plan = _plan(**locals())
+    step = _start(plan)
+    if isinstance(step, Feedback):
+        return step
     from .llm import make_client, run
-    from .merge import merge
 
-    store, key, hit = _cached(plan)
-    if hit is not None:
-        return hit
-    rules_fb, conv = _llm_prelude(plan)
     try:
-        outcome = run(client or make_client(plan.config), conv)  # type: ignore[arg-type]
+        outcome = run(client or make_client(plan.config), step.conv)  # type: ignore[arg-type]
     except LLMError as exc:
-        if not plan.fallback:
-            raise
-        return _fallback(rules_fb, str(exc), conv.usage)
-    fb = merge(rules_fb, outcome, conv.prompts.version)
-    if store is not None and key:
-        store.put(key, fb)
-    return fb
+        return step.failed(exc)
+    return step.finish(outcome)
 
 
 async def acritique(
@@ -368,44 +372,18 @@ async def acritique(
     cache: str | os.PathLike[str] | None = None,
 ) -> Feedback:
     """``critique`` for asyncio code; ``client`` is an ``openai.AsyncOpenAI`` if given."""
-    plan = _plan(
-        draft,
-        situation,
-        backend,
-        disable,
-        rules,
-        ruleset,
-        max_chars,
-        client,
-        llm,
-        model,
-        base_url,
-        timeout,
-        max_retries,
-        mode,
-        prompts_dir,
-        fallback,
-        cache,
-    )
-    if not plan.use_llm:
-        return critique_rules(plan.draft, plan.situation, plan.ruleset)
+    plan = _plan(**locals())
+    step = _start(plan)
+    if isinstance(step, Feedback):
+        return step
     from .llm import arun, make_client
-    from .merge import merge
 
-    store, key, hit = _cached(plan)
-    if hit is not None:
-        return hit
-    rules_fb, conv = _llm_prelude(plan)
     try:
-        outcome = await arun(client or make_client(plan.config, asynchronous=True), conv)  # type: ignore[arg-type]
+        client = client or make_client(plan.config, asynchronous=True)  # type: ignore[arg-type]
+        outcome = await arun(client, step.conv)
     except LLMError as exc:
-        if not plan.fallback:
-            raise
-        return _fallback(rules_fb, str(exc), conv.usage)
-    fb = merge(rules_fb, outcome, conv.prompts.version)
-    if store is not None and key:
-        store.put(key, fb)
-    return fb
+        return step.failed(exc)
+    return step.finish(outcome)
 
 
 def critique_many(

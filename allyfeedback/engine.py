@@ -26,6 +26,7 @@ class Hit:
     end: int
     sentence: int  # index of the sentence it was found in
     category: str
+    order: int = 0  # the rule's position in the rule set
 
 
 @dataclass(frozen=True)
@@ -151,13 +152,13 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
                     ):
                         pos = start + 1
                         continue
-                    _consider(m, rule, text, sents, sent_starts, norm, quotes, hits)
+                    _consider(m, rule, ri, text, sents, sent_starts, norm, quotes, hits)
                     pos = m.end() if m.end() > start else start + 1
     else:
-        for rule in rules:
+        for ri, rule in enumerate(rules):
             for _, regex in rule.matchers:
                 for m in find(regex, text):
-                    _consider(m, rule, text, sents, sent_starts, norm, quotes, hits)
+                    _consider(m, rule, ri, text, sents, sent_starts, norm, quotes, hits)
     orig_sents = tuple(norm.to_original(s, e) for s, e in sents)
     return Analysis(norm, orig_sents, tuple(_dedupe(hits)), tuple(quotes))
 
@@ -165,6 +166,7 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
 def _consider(
     m: re.Match[str],
     rule: Rule,
+    order: int,
     text: str,
     sents: list[tuple[int, int]],
     sent_starts: list[int],
@@ -185,7 +187,7 @@ def _consider(
     o_start, o_end = norm.to_original(start, end)
     if quotes and _inside(quotes, o_start, o_end):
         return
-    hits.append(Hit(rule, o_start, o_end, idx, rule.category))
+    hits.append(Hit(rule, o_start, o_end, idx, rule.category, order))
 
 
 _CLAUSE_END = re.compile(r'[,;:.!?()"\n]| - ')
@@ -210,7 +212,8 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
     so one phrase is never reported twice for the same reason."""
     kept: list[Hit] = []
     by_category: dict[str, list[Hit]] = {}
-    for h in hits:
+    # the first rule wins; within one rule, the match that starts first and reads longest
+    for h in sorted(hits, key=lambda h: (h.order, h.start, -h.end)):
         same = by_category.setdefault(h.category, [])
         if any(k.start < h.end and h.start < k.end for k in same):
             continue

@@ -216,6 +216,13 @@ CONSTRUCTED = [
         ),
     ),
     Scenario(
+        "openai_content_filter",
+        "I'm sorry I said that.",
+        None,
+        {"max_retries": 0},
+        ((200, completion(None, finish="content_filter", completion_tokens=0), OK_HEADERS),),
+    ),
+    Scenario(
         "openai_429_then_success",
         "I'm sorry I talked over you. What would help?",
         None,

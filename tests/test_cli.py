@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 DRAFT = ROOT / "examples" / "draft.txt"
 GOOD = ROOT / "examples" / "good-draft.txt"
@@ -108,3 +110,37 @@ def test_eval_prints_scores() -> None:
 def test_console_script_entry_point_is_declared() -> None:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'allyfeedback = "allyfeedback.cli:main"' in text
+
+
+def test_installed_package_works_from_any_folder(tmp_path: Path) -> None:
+    """Rule data and prompt templates travel inside the package: run it from elsewhere."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    probe = subprocess.run(
+        [sys.executable, "-c", "import allyfeedback, sys; print(allyfeedback.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if probe.returncode != 0:
+        pytest.skip("allyfeedback is not installed in this environment (pip install .)")
+    code = (
+        "import allyfeedback as af\n"
+        "from allyfeedback.prompts import load_prompts\n"
+        "assert load_prompts().version\n"
+        'fb = af.critique("I\'m sorry if you were offended.")\n'
+        "print(fb.problem_ids)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert "non_apology" in out.stdout
+    cli = subprocess.run(
+        [sys.executable, "-m", "allyfeedback", "rules"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert cli.returncode == 0 and "apology.direct" in cli.stdout

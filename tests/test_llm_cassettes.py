@@ -67,6 +67,13 @@ def test_truncation_is_a_clear_outcome() -> None:
     assert fb.usage.completion_tokens == 1500  # the spent tokens are still reported
 
 
+def test_content_filter_is_a_clear_outcome() -> None:
+    fb = replay("openai_content_filter")
+    assert fb.source == "rules" and "content filter" in (fb.fallback_reason or "")
+    with pytest.raises(af.LLMError, match="content filter"):
+        replay("openai_content_filter", fallback=False)
+
+
 def test_429_is_retried_by_the_sdk_not_by_us() -> None:
     fb = replay("openai_429_then_success")
     assert fb.source == "hybrid" and fb.fallback_reason is None
