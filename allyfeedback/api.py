@@ -217,7 +217,15 @@ def _plan(
     rs = resolve_ruleset(ruleset, disable, rules)
     config = None
     use_llm = False
-    if backend != "rules":
+    nothing_configured = (
+        backend == "auto"
+        and client is None
+        and llm is None
+        and base_url is None
+        and not os.environ.get("OPENAI_API_KEY")
+        and not os.environ.get("OPENAI_BASE_URL")
+    )
+    if backend != "rules" and not nothing_configured:
         from .config import is_configured
 
         config = _llm_config(llm, model, base_url, timeout, max_retries, mode, prompts_dir)

@@ -99,17 +99,27 @@ def _windows(
     are found through letter-triple keys of the sentence's words (see prefilter.py).
     """
     index = ruleset.index
+    keyed, keys, cache = index.keyed, index.keys, index.word_cache
+    cached = cache.get
     windows: dict[tuple[int, int], set[int]] = {}
     for i, (s, e) in enumerate(sents):
         chunk = text[s:e]
         sentence_keys: set[str] = set()
         for word in _WORD.findall(chunk):
-            sentence_keys.update(_word_keys(word, index.keys, index.word_cache))
+            found = cached(word)
+            if found is None:
+                found = _word_keys(word, keys, cache)
+            if found:
+                sentence_keys.update(found)
         for key in sentence_keys:
-            for needle, refs in index.keyed[key]:
+            for needle, refs in keyed[key]:
                 if needle in chunk:
                     for ref in refs:
-                        windows.setdefault(ref, set()).add(i)
+                        marked = windows.get(ref)
+                        if marked is None:
+                            windows[ref] = {i}
+                        else:
+                            marked.add(i)
     starts = [s for s, _ in sents]
     for ri, mi in index.always:  # no letter-triple key: find the literals themselves
         needles_or_none = ruleset.rules[ri].matchers[mi][0]
