@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .prefilter import KEY_LEN
-from .ruleset import Rule, RuleSet
+from .ruleset import LazyRegex, Rule, RuleSet
 from .text import NormalizedText, normalize, quoted_spans, sentence_spans
 
 
@@ -60,7 +60,7 @@ def _is_word(ch: str) -> bool:
 
 
 def find(
-    regex: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
+    regex: LazyRegex, text: str, pos: int = 0, endpos: int | None = None
 ) -> Iterator[re.Match[str]]:
     """``regex.finditer`` that also requires a match starting with a word character to
     start at a word boundary (the rule patterns leave that check to us, for speed)."""

@@ -101,14 +101,20 @@ def _leading(items: Iterable[tuple[Any, Any]]) -> str:
     return "".join(out)
 
 
+def check_syntax(pattern: str) -> None:
+    """Raise ``re.error`` if ``pattern`` does not parse (cheaper than compiling it)."""
+    _sre_parse.parse(pattern)
+
+
 def required_literals(pattern: str) -> Needles | None:
     """Literal strings of which every match of ``pattern`` contains at least one, or
-    ``None`` if the pattern gives no useful set (then it must always be run)."""
+    ``None`` if the pattern gives no useful set (then it must always be run). Raises
+    ``re.error`` if the pattern does not parse."""
+    tree = _sre_parse.parse(pattern)
     try:
-        tree = _sre_parse.parse(pattern)
-    except Exception:  # any parser trouble: no prefilter, never a wrong skip
+        needles = _sequence(tree.data)  # the (opcode, argument) pairs
+    except Exception:  # an opcode this analysis does not know: no prefilter, no wrong skip
         return None
-    needles = _sequence(tree.data)  # the (opcode, argument) pairs
     if needles is None or _quality(needles)[1] < _MIN_USEFUL:
         return None
     return needles

@@ -10,6 +10,7 @@ runs what is loaded here.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ._toml import tomllib
 from .errors import ConfigurationError, RuleFileError
-from .prefilter import Needles, pattern_keys, required_literals
+from .prefilter import Needles, check_syntax, pattern_keys, required_literals
 from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
 
 _MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -82,8 +83,8 @@ class Rule:
     examples_no_match: tuple[str, ...]
     origin: str
     # One (prefilter, regex) pair per pattern; see prefilter.py.
-    matchers: tuple[tuple[Needles | None, re.Pattern[str]], ...] = field(repr=False, compare=False)
-    exception_regex: re.Pattern[str] | None = field(repr=False, compare=False)
+    matchers: tuple[tuple[Needles | None, LazyRegex], ...] = field(repr=False, compare=False)
+    exception_regex: LazyRegex | None = field(repr=False, compare=False)
     is_problem: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -173,42 +174,82 @@ def _macro(name: str, macros: dict[str, str], where: str) -> str:
         raise RuleFileError(f"{where}: unknown macro {{{name}}}") from None
 
 
-def _bounded(expanded: str) -> re.Pattern[str]:
+class LazyRegex:
+    """A regex compiled on first use. Most patterns never meet a draft that could trigger
+    them, and compiling all of them up front made the first critique slow (a command-line
+    run pays that on every call). Files loaded at run time are compiled at once instead,
+    so their errors show at load."""
+
+    __slots__ = ("_compiled", "source")
+
+    def __init__(self, source: str, eager: bool = False) -> None:
+        self.source = source
+        self._compiled: re.Pattern[str] | None = re.compile(source) if eager else None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source)
+        return self._compiled
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled.search(text, pos, endpos)
+
+
+def _bounded(expanded: str) -> str:
     # A match that starts or ends with a word character must do so at a word boundary,
     # so "sorry" never matches inside "sorryy"; punctuation at either end is free.
-    return re.compile(r"(?:(?<!\w)|(?=\W))(?:" + expanded + r")(?:(?!\w)|(?<=\W))")
+    return r"(?:(?<!\w)|(?=\W))(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
 
 
-def _end_bounded(expanded: str) -> re.Pattern[str]:
+def _end_bounded(expanded: str) -> str:
     # The same rule, with the start checked by the engine instead (engine.find): an
     # assertion at the front stops ``re`` from skipping ahead to the pattern's possible
     # first characters, which makes a scan some ten times slower.
-    return re.compile(r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))")
+    return r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
 
 
-def _expand_all(patterns: Sequence[str], macros: dict[str, str], where: str) -> list[str]:
+def _expand_all(
+    patterns: Sequence[str], macros: dict[str, str], where: str, check: bool = True
+) -> list[str]:
     out = []
     for p in patterns:
         expanded = _expand(p, macros, where)
-        try:
-            re.compile(expanded)
-        except re.error as exc:
-            raise RuleFileError(f"{where}: bad pattern {p!r}: {exc}") from None
+        if check:
+            try:
+                check_syntax(expanded)
+            except re.error as exc:
+                raise RuleFileError(f"{where}: bad pattern {p!r}: {exc}") from None
         out.append(expanded)
     return out
 
 
-def _compile(patterns: Sequence[str], macros: dict[str, str], where: str) -> re.Pattern[str]:
+def _needles(expanded: str, where: str) -> Needles | None:
+    try:
+        return required_literals(expanded)  # parses the pattern, so it checks it too
+    except re.error as exc:
+        raise RuleFileError(f"{where}: bad pattern {expanded!r}: {exc}") from None
+
+
+def _compile(patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool) -> LazyRegex:
     """All patterns as one regex (used for exceptions, searched once per match)."""
     parts = _expand_all(patterns, macros, where)
-    return _bounded("|".join(f"(?:{p})" for p in parts))
+    return _lazy(_bounded("|".join(f"(?:{p})" for p in parts)), where, eager)
+
+
+def _lazy(source: str, where: str, eager: bool) -> LazyRegex:
+    try:
+        return LazyRegex(source, eager)
+    except re.error as exc:
+        raise RuleFileError(f"{where}: bad pattern: {exc}") from None
 
 
 def _matchers(
-    patterns: Sequence[str], macros: dict[str, str], where: str
-) -> tuple[tuple[Needles | None, re.Pattern[str]], ...]:
+    patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool
+) -> tuple[tuple[Needles | None, LazyRegex], ...]:
     return tuple(
-        (required_literals(p), _end_bounded(p)) for p in _expand_all(patterns, macros, where)
+        (_needles(p, where), _lazy(_end_bounded(p), where, eager))
+        for p in _expand_all(patterns, macros, where, check=False)
     )
 
 
@@ -220,8 +261,12 @@ def _read_toml(text: str, where: str) -> dict[str, Any]:
         raise RuleFileError(f"{where}: not valid TOML: {exc}") from None
 
 
-def parse_rule_file(text: str, where: str, base_macros: dict[str, str] | None = None) -> list[Rule]:
-    """Parse one rule file's text into compiled rules; errors name the file and rule."""
+def parse_rule_file(
+    text: str, where: str, base_macros: dict[str, str] | None = None, eager: bool = True
+) -> list[Rule]:
+    """Parse one rule file's text into compiled rules; errors name the file and rule.
+
+    ``eager=False`` (the built-in, tested rules) defers compiling to first use."""
     data = _read_toml(text, where)
     try:
         spec = RuleFileSpec.model_validate(data)
@@ -253,9 +298,9 @@ def parse_rule_file(text: str, where: str, base_macros: dict[str, str] | None = 
                 examples_match=tuple(r.examples.match),
                 examples_no_match=tuple(r.examples.no_match),
                 origin=where,
-                matchers=_matchers(r.patterns, macros, rwhere),
+                matchers=_matchers(r.patterns, macros, rwhere, eager),
                 exception_regex=(
-                    _compile(r.exceptions, macros, rwhere + " (exceptions)")
+                    _compile(r.exceptions, macros, rwhere + " (exceptions)", eager)
                     if r.exceptions
                     else None
                 ),
@@ -294,7 +339,7 @@ def load_ruleset(extra_files: tuple[str, ...] = (), disabled: tuple[str, ...] = 
     for where, text in _builtin_files():
         if where.endswith(MACRO_FILE):
             continue
-        rules.extend(parse_rule_file(text, where, macros))
+        rules.extend(parse_rule_file(text, where, macros, eager=False))
     for name in extra_files:
         path = Path(name)
         try:

@@ -80,6 +80,14 @@ def proselint_times(drafts: list[str]) -> list[float] | None:
     return time_each(lambda d: LintFile("<draft>", d).lint(), drafts)
 
 
+def calibration_us() -> float:
+    """This machine's speed at plain Python, to compare runs made on different days:
+    ``sum(range(1000))`` in microseconds (about 8 on a recent laptop)."""
+    import timeit
+
+    return min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
+
+
 def summary(times: list[float]) -> dict[str, float]:
     ordered = sorted(times)
     return {
@@ -115,11 +123,13 @@ def main() -> None:
         "import": import_time(),
         "proselint_200_drafts": summary(pl) if pl else None,
         "python": sys.version.split()[0],
+        "calibration_sum_range_1000_us": calibration_us(),
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(f"{len(drafts)} drafts, {words:.0f} words on average, {len(rs)} rules")
+    print(f"machine speed: sum(range(1000)) takes {result['calibration_sum_range_1000_us']:.1f} us")
     print(
         f"engine only (match rules)   median {engine['median_ms']:.3f} ms  p95 {engine['p95_ms']:.3f} ms"
     )
