@@ -100,6 +100,7 @@ def _windows(
     """
     index = ruleset.index
     keyed, keys, cache = index.keyed, index.keys, index.word_cache
+    rules = ruleset.rules
     cached = cache.get
     windows: dict[tuple[int, int], set[int]] = {}
     for i, (s, e) in enumerate(sents):
@@ -115,6 +116,9 @@ def _windows(
             for needle, refs in keyed[key]:
                 if needle in chunk:
                     for ref in refs:
+                        more = rules[ref[0]].extras[ref[1]]
+                        if more and not all(any(x in chunk for x in ex) for ex in more):
+                            continue
                         marked = windows.get(ref)
                         if marked is None:
                             windows[ref] = {i}

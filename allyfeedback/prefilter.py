@@ -52,6 +52,14 @@ def _quality(needles: Needles) -> tuple[bool, int, int]:
 
 
 def _sequence(items: Iterable[tuple[Any, Any]]) -> Needles | None:
+    candidates = _candidates(items)
+    if not candidates:
+        return None
+    return max(candidates, key=_quality)
+
+
+def _candidates(items: Iterable[tuple[Any, Any]]) -> list[Needles]:
+    """Every literal set a match of this sequence must contain one member of."""
     candidates: list[Needles] = []
     run: list[str] = []
 
@@ -86,9 +94,7 @@ def _sequence(items: Iterable[tuple[Any, Any]]) -> Needles | None:
         if found is not None:
             candidates.append(found)
     flush()
-    if not candidates:
-        return None
-    return max(candidates, key=_quality)
+    return candidates
 
 
 def _leading(items: Iterable[tuple[Any, Any]]) -> str:
@@ -110,14 +116,28 @@ def required_literals(pattern: str) -> Needles | None:
     """Literal strings of which every match of ``pattern`` contains at least one, or
     ``None`` if the pattern gives no useful set (then it must always be run). Raises
     ``re.error`` if the pattern does not parse."""
+    return analyse(pattern)[0]
+
+
+def analyse(pattern: str) -> tuple[Needles | None, tuple[Needles, ...]]:
+    """The best literal set of ``pattern`` (as ``required_literals``) and up to two more
+    sets a match must also contain one member of: cheap extra checks that spare a
+    regex scan when the first literal is there but the rest of the pattern is not."""
     tree = _sre_parse.parse(pattern)
     try:
-        needles = _sequence(tree.data)  # the (opcode, argument) pairs
+        candidates = _candidates(tree.data)  # the (opcode, argument) pairs
     except Exception:  # an opcode this analysis does not know: no prefilter, no wrong skip
-        return None
-    if needles is None or _quality(needles)[1] < _MIN_USEFUL:
-        return None
-    return needles
+        return None, ()
+    if not candidates:
+        return None, ()
+    best = max(candidates, key=_quality)
+    if _quality(best)[1] < _MIN_USEFUL:
+        return None, ()
+    extras = [
+        c for c in candidates if c is not best and min(map(len, c)) >= _MIN_USEFUL and len(c) <= 40
+    ]
+    extras.sort(key=_quality, reverse=True)
+    return best, tuple(extras[:2])
 
 
 _TOKEN = re.compile(r"\w+")

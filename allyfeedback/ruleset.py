@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ._toml import tomllib
 from .errors import ConfigurationError, RuleFileError
-from .prefilter import Needles, check_syntax, pattern_keys, required_literals
+from .prefilter import Needles, analyse, check_syntax, pattern_keys
 from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
 
 _MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -85,6 +85,8 @@ class Rule:
     # One (prefilter, regex) pair per pattern; see prefilter.py.
     matchers: tuple[tuple[Needles | None, LazyRegex], ...] = field(repr=False, compare=False)
     exception_regex: LazyRegex | None = field(repr=False, compare=False)
+    # Per pattern, more literal sets a match must also touch (checked before scanning).
+    extras: tuple[tuple[Needles, ...], ...] = field(default=(), repr=False, compare=False)
     is_problem: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -224,9 +226,9 @@ def _expand_all(
     return out
 
 
-def _needles(expanded: str, where: str) -> Needles | None:
+def _analysed(expanded: str, where: str) -> tuple[Needles | None, tuple[Needles, ...]]:
     try:
-        return required_literals(expanded)  # parses the pattern, so it checks it too
+        return analyse(expanded)  # parses the pattern, so it checks it too
     except re.error as exc:
         raise RuleFileError(f"{where}: bad pattern {expanded!r}: {exc}") from None
 
@@ -246,11 +248,14 @@ def _lazy(source: str, where: str, eager: bool) -> LazyRegex:
 
 def _matchers(
     patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool
-) -> tuple[tuple[Needles | None, LazyRegex], ...]:
-    return tuple(
-        (_needles(p, where), _lazy(_end_bounded(p), where, eager))
-        for p in _expand_all(patterns, macros, where, check=False)
-    )
+) -> tuple[tuple[tuple[Needles | None, LazyRegex], ...], tuple[tuple[Needles, ...], ...]]:
+    """Each pattern's (literal prefilter, regex), and the extra literal sets of each."""
+    matchers, extras = [], []
+    for p in _expand_all(patterns, macros, where, check=False):
+        needles, more = _analysed(p, where)
+        matchers.append((needles, _lazy(_end_bounded(p), where, eager)))
+        extras.append(more)
+    return tuple(matchers), tuple(extras)
 
 
 def _read_toml(text: str, where: str) -> dict[str, Any]:
@@ -285,6 +290,7 @@ def parse_rule_file(
         if is_problem(category) and not (r.message and r.suggestion):
             raise RuleFileError(f"{rwhere}: a problem rule needs a message and a suggestion")
         severity: Severity = r.severity or DEFAULT_SEVERITY.get(category, "medium")
+        matchers, extras = _matchers(r.patterns, macros, rwhere, eager)
         rules.append(
             Rule(
                 id=r.id,
@@ -298,7 +304,8 @@ def parse_rule_file(
                 examples_match=tuple(r.examples.match),
                 examples_no_match=tuple(r.examples.no_match),
                 origin=where,
-                matchers=_matchers(r.patterns, macros, rwhere, eager),
+                matchers=matchers,
+                extras=extras,
                 exception_regex=(
                     _compile(r.exceptions, macros, rwhere + " (exceptions)", eager)
                     if r.exceptions
