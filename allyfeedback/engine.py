@@ -112,18 +112,29 @@ def _windows(
                 found = _word_keys(word, keys, cache)
             if found:
                 sentence_keys.update(found)
+        touched: dict[int, bool] = {}  # id of an extra literal set -> found in this sentence
         for key in sentence_keys:
             for needle, refs in keyed[key]:
-                if needle in chunk:
-                    for ref in refs:
-                        more = rules[ref[0]].extras[ref[1]]
-                        if more and not all(any(x in chunk for x in ex) for ex in more):
-                            continue
-                        marked = windows.get(ref)
-                        if marked is None:
-                            windows[ref] = {i}
-                        else:
-                            marked.add(i)
+                if needle not in chunk:
+                    continue
+                for ref in refs:
+                    marked = windows.get(ref)
+                    if marked is not None and i in marked:
+                        continue
+                    ok = True
+                    for ex in rules[ref[0]].extras[ref[1]]:
+                        hit = touched.get(id(ex))
+                        if hit is None:
+                            hit = touched[id(ex)] = any(x in chunk for x in ex)
+                        if not hit:
+                            ok = False
+                            break
+                    if not ok:
+                        continue
+                    if marked is None:
+                        windows[ref] = {i}
+                    else:
+                        marked.add(i)
     starts = [s for s, _ in sents]
     for ri, mi in index.always:  # no letter-triple key: find the literals themselves
         needles_or_none = ruleset.rules[ri].matchers[mi][0]

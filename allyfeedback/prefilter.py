@@ -134,7 +134,7 @@ def analyse(pattern: str) -> tuple[Needles | None, tuple[Needles, ...]]:
     if _quality(best)[1] < _MIN_USEFUL:
         return None, ()
     extras = [
-        c for c in candidates if c is not best and min(map(len, c)) >= _MIN_USEFUL and len(c) <= 40
+        c for c in candidates if c is not best and min(map(len, c)) >= _MIN_USEFUL and len(c) <= 12
     ]
     extras.sort(key=_quality, reverse=True)
     return best, tuple(extras[:2])
