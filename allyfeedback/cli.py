@@ -2,7 +2,7 @@
 
 Exit codes:
     0  no problems found (``check``), or the command succeeded
-    1  problems found (``check``)
+    1  problems found (``check``); bad lines or failed drafts (``batch``)
     2  usage or input error: a one-line message on stderr, no traceback
   130  interrupted (Ctrl-C)
 """
@@ -117,6 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=["text", "json"], default="text")
     ev.add_argument("--errors", action="store_true", help="also list the drafts it got wrong")
     _common_engine_args(ev)
+
+    batch = sub.add_parser(
+        "batch", help="critique a JSONL file of drafts (id, text, situation) into JSONL, resumably"
+    )
+    batch.add_argument("input", help='JSONL: one {"id", "text", "situation"} object per line')
+    batch.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="JSONL results; an existing file is resumed, not overwritten",
+    )
+    _common_engine_args(batch)
+
+    sub.add_parser("schema", help="print the JSON Schema of the Feedback result")
     return parser
 
 
@@ -233,6 +247,37 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
+    from .api import critique
+    from .batch import run_batch
+
+    options = _engine_options(args)
+
+    def critic(text: str, situation: str | None):  # type: ignore[no-untyped-def]
+        return critique(text, situation, backend=args.backend, **options)  # type: ignore[arg-type]
+
+    try:
+        report = run_batch(
+            args.input, args.out, critic, progress=stderr if stderr.isatty() else None
+        )
+    except OSError as exc:
+        raise AllyFeedbackError(f"cannot read or write: {exc.strerror or exc}") from None
+    for lineno, message in report.bad_lines:
+        stderr.write(f"allyfeedback: {args.input}:{lineno}: skipped: {message}\n")
+    stderr.write(
+        f"{report.written} written, {report.skipped} already done, "
+        f"{report.failed} failed, {len(report.bad_lines)} bad lines\n"
+    )
+    return EXIT_PROBLEMS if report.bad_lines or report.failed else EXIT_OK
+
+
+def _cmd_schema(stdout: TextIO) -> int:
+    from .models import Feedback
+
+    stdout.write(json.dumps(Feedback.model_json_schema(), indent=2) + "\n")
+    return EXIT_OK
+
+
 def main(
     argv: Sequence[str] | None = None,
     stdin: TextIO | None = None,
@@ -252,6 +297,10 @@ def main(
             return _cmd_check(args, stdin, stdout)
         if args.command == "rules":
             return _cmd_rules(args, stdout)
+        if args.command == "batch":
+            return _cmd_batch(args, stderr)
+        if args.command == "schema":
+            return _cmd_schema(stdout)
         return _cmd_eval(args, stdout)
     except KeyboardInterrupt:
         stderr.write("allyfeedback: interrupted\n")

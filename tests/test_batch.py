@@ -1,0 +1,90 @@
+"""`allyfeedback batch`: one result line per input, bad lines reported, resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import allyfeedback as af
+from allyfeedback.batch import run_batch
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "allyfeedback", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def _write(path: Path, rows: list[object]) -> None:
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8"
+    )
+
+
+def test_batch_writes_one_line_per_good_input_and_reports_bad_lines(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write(
+        src,
+        [
+            {"id": 1, "text": "I'm sorry. What would you like me to do next?"},
+            "{not json",
+            {"id": 2, "text": "You took it the wrong way.", "situation": "I made a joke."},
+            {"text": "no id"},
+            {"id": 3, "text": "   "},
+            {"id": 2, "text": "duplicate"},
+        ],
+    )
+    res = _run("batch", str(src), "--out", str(out))
+    assert res.returncode == 1, res.stderr
+    assert "in.jsonl:2: skipped" in res.stderr and "in.jsonl:4: skipped" in res.stderr
+    assert "in.jsonl:6: skipped: duplicate id" in res.stderr
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert rows[0]["ok"] and rows[0]["feedback"]["verdict"] == "ready"
+    assert rows[1]["feedback"]["problems"][0]["category"] == "victim_blaming"
+    assert (
+        rows[2] == {"id": "3", "ok": False, "error": rows[2]["error"]}
+        and "empty" in rows[2]["error"]
+    )
+    af.Feedback.model_validate(rows[1]["feedback"])
+
+
+def test_rerun_resumes_and_repairs_a_torn_line(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write(src, [{"id": i, "text": f"I'm sorry, I was swamped ({i})."} for i in range(5)])
+    calls: list[str] = []
+
+    def critic(text: str, situation: str | None) -> af.Feedback:
+        calls.append(text)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # stands in for Ctrl-C in the middle of the run
+        return af.critique(text, situation, backend="rules")
+
+    try:
+        run_batch(src, out, critic)
+    except KeyboardInterrupt:
+        pass
+    assert len(out.read_text("utf-8").splitlines()) == 2
+    with open(out, "a", encoding="utf-8") as fh:
+        fh.write('{"id": "2", "ok": tr')  # a write torn by a killed process
+    report = run_batch(src, out, lambda t, s: af.critique(t, s, backend="rules"))
+    assert (report.skipped, report.written) == (2, 3)
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["0", "1", "2", "3", "4"]
+    again = run_batch(src, out, lambda t, s: af.critique(t, s, backend="rules"))
+    assert (again.skipped, again.written) == (5, 0)
+
+
+def test_schema_command_prints_the_feedback_schema() -> None:
+    res = _run("schema")
+    assert res.returncode == 0
+    schema = json.loads(res.stdout)
+    assert schema["title"] == "Feedback" and "schema_version" in schema["properties"]
