@@ -31,8 +31,14 @@ def _common_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--backend",
         choices=["rules", "llm", "auto"],
-        default="auto",
-        help="engine: rules (offline), llm, or auto (llm when configured, else rules)",
+        default=None,
+        help="engine: rules (offline), llm, or auto (llm when configured, else rules; default)",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings file (default: allyfeedback.toml or [tool.allyfeedback] in "
+        "pyproject.toml, here or in a folder above)",
     )
     p.add_argument(
         "--disable",
@@ -134,6 +140,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _apply_settings(args: argparse.Namespace) -> None:
+    """Fill what the flags left unset from the settings file; lists add up."""
+    from pathlib import Path
+
+    from .settings import find_settings_file, load_settings
+
+    path = Path(args.config) if getattr(args, "config", None) else find_settings_file()
+    if path is not None and not path.is_file():
+        raise AllyFeedbackError(f"settings file {path} does not exist")
+    cfg = load_settings(path)
+    args.backend = args.backend or cfg.backend or "auto"
+    args.disable = [*cfg.disable, *args.disable]
+    args.rules = [*cfg.rules, *args.rules]
+    for flag, value in (
+        ("model", cfg.model),
+        ("base_url", cfg.base_url),
+        ("mode", cfg.mode),
+        ("timeout", cfg.timeout),
+        ("max_retries", cfg.max_retries),
+        ("prompts", cfg.prompts),
+        ("cache", cfg.cache),
+    ):
+        if getattr(args, flag, None) is None:
+            setattr(args, flag, value)
+    if hasattr(args, "max_chars") and args.max_chars is None:
+        args.max_chars = cfg.max_chars
+    args.fallback = (
+        False if args.no_fallback else (cfg.fallback if cfg.fallback is not None else True)
+    )
+
+
 def _engine_options(args: argparse.Namespace) -> dict[str, object]:
     return {
         "disable": args.disable,
@@ -145,7 +182,7 @@ def _engine_options(args: argparse.Namespace) -> dict[str, object]:
         "max_retries": args.max_retries,
         "prompts_dir": args.prompts,
         "cache": args.cache,
-        "fallback": not args.no_fallback,
+        "fallback": args.fallback,
     }
 
 
@@ -293,6 +330,8 @@ def main(
         parser.print_help(stderr)
         return EXIT_USAGE
     try:
+        if args.command in ("check", "eval", "batch"):
+            _apply_settings(args)
         if args.command == "check":
             return _cmd_check(args, stdin, stdout)
         if args.command == "rules":

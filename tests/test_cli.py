@@ -144,3 +144,32 @@ def test_installed_package_works_from_any_folder(tmp_path: Path) -> None:
         env=env,
     )
     assert cli.returncode == 0 and "apology.direct" in cli.stdout
+
+
+def test_settings_file_and_flags(tmp_path: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("OPENAI_API_KEY", None)
+    (tmp_path / "allyfeedback.toml").write_text('disable = ["victim_blaming"]\n', "utf-8")
+    draft = tmp_path / "d.txt"
+    draft.write_text("You took it the wrong way.", "utf-8")
+    run_here = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "allyfeedback", *a],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert run_here("check", "d.txt").returncode == 0  # the file switched the rule off
+    (tmp_path / "allyfeedback.toml").write_text(
+        'disable = ["victim_blaming"]\ncolour = "red"\n', "utf-8"
+    )
+    bad = run_here("check", "d.txt")
+    assert bad.returncode == 2 and "colour: unknown setting" in bad.stderr
+    (tmp_path / "allyfeedback.toml").unlink()
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.allyfeedback]\nbackend = "rules"\nmax_chars = 5\n', "utf-8"
+    )
+    too_long = run_here("check", "d.txt")
+    assert too_long.returncode == 2 and "limit is 5" in too_long.stderr
+    assert run_here("check", "d.txt", "--max-chars", "100").returncode == 1  # the flag wins
