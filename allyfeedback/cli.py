@@ -137,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common_engine_args(batch)
 
     sub.add_parser("schema", help="print the JSON Schema of the Feedback result")
+
+    coach = sub.add_parser("coach", help="revise a draft with feedback, interactively")
+    coach.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    _common_engine_args(coach)
     return parser
 
 
@@ -308,6 +312,18 @@ def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
     return EXIT_PROBLEMS if report.bad_lines or report.failed else EXIT_OK
 
 
+def _cmd_coach(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from .api import critique
+    from .coach import run_coach
+
+    options = _engine_options(args)
+
+    def critic(text: str, situation: str | None):  # type: ignore[no-untyped-def]
+        return critique(text, situation, backend=args.backend, **options)  # type: ignore[arg-type]
+
+    return run_coach(stdin, stdout, critic, color=_use_color(args.color, stdout))
+
+
 def _cmd_schema(stdout: TextIO) -> int:
     from .models import Feedback
 
@@ -330,7 +346,7 @@ def main(
         parser.print_help(stderr)
         return EXIT_USAGE
     try:
-        if args.command in ("check", "eval", "batch"):
+        if args.command in ("check", "eval", "batch", "coach"):
             _apply_settings(args)
         if args.command == "check":
             return _cmd_check(args, stdin, stdout)
@@ -340,6 +356,8 @@ def main(
             return _cmd_batch(args, stderr)
         if args.command == "schema":
             return _cmd_schema(stdout)
+        if args.command == "coach":
+            return _cmd_coach(args, stdin, stdout)
         return _cmd_eval(args, stdout)
     except KeyboardInterrupt:
         stderr.write("allyfeedback: interrupted\n")
