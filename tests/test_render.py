@@ -20,5 +20,5 @@ def test_markdown_and_text_show_the_same_parts() -> None:
     assert md == fb.to_markdown()
     assert "\\<script\\>" in md and "#### A reply you could send" in md
     text = fb.to_text()
-    assert "[I'm sorry if you were offended" in text and "Verdict:" in text
+    assert "[sorry if you were offended" in text and "Verdict:" in text
     assert "\x1b[" not in text and "\x1b[" in fb.to_text(color=True)
