@@ -112,29 +112,33 @@ def _windows(
                 found = _word_keys(word, keys, cache)
             if found:
                 sentence_keys.update(found)
-        touched: dict[int, bool] = {}  # id of an extra literal set -> found in this sentence
+        candidates: set[tuple[int, int]] = set()
         for key in sentence_keys:
             for needle, refs in keyed[key]:
-                if needle not in chunk:
-                    continue
-                for ref in refs:
-                    marked = windows.get(ref)
-                    if marked is not None and i in marked:
-                        continue
-                    ok = True
-                    for ex in rules[ref[0]].extras[ref[1]]:
-                        hit = touched.get(id(ex))
-                        if hit is None:
-                            hit = touched[id(ex)] = any(x in chunk for x in ex)
-                        if not hit:
-                            ok = False
+                if needle in chunk:
+                    candidates.update(refs)
+        touched: dict[int, bool] = {}  # id of an extra literal set -> found in this sentence
+        for ref in candidates:
+            extras = rules[ref[0]].extras[ref[1]]
+            ok = True
+            for ex in extras:
+                hit = touched.get(id(ex))
+                if hit is None:
+                    hit = False
+                    for x in ex:
+                        if x in chunk:
+                            hit = True
                             break
-                    if not ok:
-                        continue
-                    if marked is None:
-                        windows[ref] = {i}
-                    else:
-                        marked.add(i)
+                    touched[id(ex)] = hit
+                if not hit:
+                    ok = False
+                    break
+            if ok:
+                marked = windows.get(ref)
+                if marked is None:
+                    windows[ref] = {i}
+                else:
+                    marked.add(i)
     starts = [s for s, _ in sents]
     for ri, mi in index.always:  # no letter-triple key: find the literals themselves
         needles_or_none = ruleset.rules[ri].matchers[mi][0]
