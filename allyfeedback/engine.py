@@ -209,7 +209,9 @@ def _consider(
         return
     idx = max(bisect_right(sent_starts, start) - 1, 0)
     s_start, s_end = sents[idx]
-    if rule.exception_regex is not None and rule.exception_regex.search(text, s_start, s_end):
+    if rule.exception_regex is not None and next(
+        find(rule.exception_regex, text, s_start, s_end), None
+    ):
         return
     if rule.is_problem:
         end = _clause_end(text, end, s_end)

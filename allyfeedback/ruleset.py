@@ -198,14 +198,10 @@ class LazyRegex:
         return self.compiled.search(text, pos, endpos)
 
 
-def _bounded(expanded: str) -> str:
-    # A match that starts or ends with a word character must do so at a word boundary,
-    # so "sorry" never matches inside "sorryy"; punctuation at either end is free.
-    return r"(?:(?<!\w)|(?=\W))(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
-
-
 def _end_bounded(expanded: str) -> str:
-    # The same rule, with the start checked by the engine instead (engine.find): an
+    # A match that starts or ends with a word character must do so at a word boundary,
+    # so "sorry" never matches inside "sorryy"; punctuation at either end is free. The
+    # end is asserted here; the start is checked by the engine (engine.find), because an
     # assertion at the front stops ``re`` from skipping ahead to the pattern's possible
     # first characters, which makes a scan some ten times slower.
     return r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
@@ -236,7 +232,7 @@ def _analysed(expanded: str, where: str) -> tuple[Needles | None, tuple[Needles,
 def _compile(patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool) -> LazyRegex:
     """All patterns as one regex (used for exceptions, searched once per match)."""
     parts = _expand_all(patterns, macros, where)
-    return _lazy(_bounded("|".join(f"(?:{p})" for p in parts)), where, eager)
+    return _lazy(_end_bounded("|".join(f"(?:{p})" for p in parts)), where, eager)
 
 
 def _lazy(source: str, where: str, eager: bool) -> LazyRegex:
