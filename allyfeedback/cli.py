@@ -13,11 +13,14 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import AllyFeedbackError
+
+if TYPE_CHECKING:
+    from .models import Feedback
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -265,16 +268,22 @@ def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
     return EXIT_OK
 
 
-def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
+def _critic(args: argparse.Namespace) -> Callable[[str, str | None], Feedback]:
+    """``critique`` with the engine settings of this command line."""
     from .api import critique
+
+    options = _engine_options(args)
+
+    def critic(text: str, situation: str | None) -> Feedback:
+        return critique(text, situation, backend=args.backend, **options)  # type: ignore[arg-type]
+
+    return critic
+
+
+def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
     from .evaluation import evaluate, load_examples
 
-    examples = load_examples(args.file)
-
-    def critic(text: str, situation: str | None):  # type: ignore[no-untyped-def]
-        return critique(text, situation, backend=args.backend, **_engine_options(args))  # type: ignore[arg-type]
-
-    report = evaluate(examples, critic)
+    report = evaluate(load_examples(args.file), _critic(args))
     if args.format == "json":
         data = report.as_dict()
         if args.errors:
@@ -289,17 +298,11 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
-    from .api import critique
     from .batch import run_batch
-
-    options = _engine_options(args)
-
-    def critic(text: str, situation: str | None):  # type: ignore[no-untyped-def]
-        return critique(text, situation, backend=args.backend, **options)  # type: ignore[arg-type]
 
     try:
         report = run_batch(
-            args.input, args.out, critic, progress=stderr if stderr.isatty() else None
+            args.input, args.out, _critic(args), progress=stderr if stderr.isatty() else None
         )
     except OSError as exc:
         raise AllyFeedbackError(f"cannot read or write: {exc.strerror or exc}") from None
@@ -313,15 +316,9 @@ def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
 
 
 def _cmd_coach(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from .api import critique
     from .coach import run_coach
 
-    options = _engine_options(args)
-
-    def critic(text: str, situation: str | None):  # type: ignore[no-untyped-def]
-        return critique(text, situation, backend=args.backend, **options)  # type: ignore[arg-type]
-
-    return run_coach(stdin, stdout, critic, color=_use_color(args.color, stdout))
+    return run_coach(stdin, stdout, _critic(args), color=_use_color(args.color, stdout))
 
 
 def _cmd_schema(stdout: TextIO) -> int:
