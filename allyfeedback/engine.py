@@ -168,7 +168,7 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
         n = len(text)
         for ri, mi in sorted(windows):  # rule order, so the first rule wins in _dedupe
             rule = rules[ri]
-            search = rule.matchers[mi][1].search
+            search = rule.matchers[mi][1].compiled.search
             for i in sorted(windows[ri, mi]):
                 pos, end = sents[i]
                 while (m := search(text, pos, end)) is not None:  # find(), inlined
