@@ -110,14 +110,8 @@ def answer(
     revision: str,
     summary: str = "It opens with an apology but then explains itself.",
 ) -> str:
-    ids = [
-        "apology",
-        "owns_mistake",
-        "centers_impacted",
-        "listens",
-        "commits_to_change",
-        "offers_repair",
-    ]
+    from allyfeedback.taxonomy import ELEMENT_IDS as ids
+
     return json.dumps(
         {
             "problems": problems,
