@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import (
     AsyncRetrying,
-    RetryError,
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
@@ -308,25 +308,34 @@ async def _call_async(client: Any, conv: Conversation) -> Any:
     return await client.chat.completions.create(**kwargs)
 
 
-def _attempt_result(conv: Conversation, completion: Any, attempt: int) -> Outcome:
-    final = attempt > conv.config.max_reasks
-    conv.count(completion)
-    critique = conv.read(completion, final)
-    return conv.ground(critique, final)
-
-
-def _translate(exc: Exception, conv: Conversation, completion: Any = None) -> Exception:
-    if isinstance(exc, (LLMError, _Reask)):
-        return exc
+def _translate(exc: Exception, conv: Conversation) -> Exception:
+    """The error to raise for a failed call: a clear ``LLMError`` for the SDK's errors
+    (with anything key-like scrubbed), anything else unchanged."""
     finish = _finish_reason_error(exc)
     if finish is not None:
         conv.count(getattr(exc, "completion", None))
         return finish
-    if isinstance(exc, ValidationError):  # parse() validated and failed
-        return exc
     if _is_api_error(exc):
         return _api_error(exc, conv.config)
     return exc
+
+
+def _step(conv: Conversation, call: Callable[[], Any], n: int) -> Outcome:
+    """One attempt: call, then read and ground the answer (raising ``_Reask`` to try
+    again). Shared by the synchronous and asynchronous drivers."""
+    final = n > conv.config.max_reasks
+    try:
+        completion = call()
+    except ValidationError as exc:  # parse() validated the answer and it did not fit
+        conv.usage.attempts += 1
+        conv._reask("", _short_validation_error(exc), [], final)
+        raise AssertionError("unreachable") from None  # pragma: no cover
+    except (LLMError, _Reask):
+        raise
+    except Exception as exc:
+        raise _translate(exc, conv) from None
+    conv.count(completion)
+    return conv.ground(conv.read(completion, final), final)
 
 
 def run(client: Any, conv: Conversation) -> Outcome:
@@ -336,16 +345,7 @@ def run(client: Any, conv: Conversation) -> Outcome:
         for attempt in Retrying(**_retrying_kwargs(conv.config)):
             with attempt:
                 n = attempt.retry_state.attempt_number
-                try:
-                    completion = _call_sync(client, conv)
-                except ValidationError as exc:
-                    conv.usage.attempts += 1
-                    conv._reask("", _short_validation_error(exc), [], n > conv.config.max_reasks)
-                except Exception as exc:
-                    raise _translate(exc, conv) from None
-                outcome = _attempt_result(conv, completion, n)
-    except RetryError as exc:  # pragma: no cover - reraise=True makes this rare
-        raise LLMError("the model gave no usable answer in time") from exc
+                outcome = _step(conv, lambda: _call_sync(client, conv), n)
     except _Reask as exc:  # time ran out before the last allowed attempt
         raise LLMError(f"the model's answer could not be used: {exc}") from None
     assert outcome is not None
@@ -364,15 +364,9 @@ async def arun(client: Any, conv: Conversation) -> Outcome:
         async for attempt in AsyncRetrying(**_retrying_kwargs(conv.config)):
             with attempt:
                 n = attempt.retry_state.attempt_number
-                try:
-                    completion = await _call_async(client, conv)
-                except ValidationError as exc:
-                    conv.usage.attempts += 1
-                    conv._reask("", _short_validation_error(exc), [], n > conv.config.max_reasks)
-                except Exception as exc:
-                    raise _translate(exc, conv) from None
-                outcome = _attempt_result(conv, completion, n)
-    except _Reask as exc:
+                completion = await _awaited(client, conv)
+                outcome = _step(conv, completion.result, n)
+    except _Reask as exc:  # time ran out before the last allowed attempt
         raise LLMError(f"the model's answer could not be used: {exc}") from None
     assert outcome is not None
     if _revision_needs_reask(conv, outcome):
@@ -381,6 +375,27 @@ async def arun(client: Any, conv: Conversation) -> Outcome:
         except Exception:  # any failure here: the deterministic revision is used
             outcome.revision = None
     return outcome
+
+
+@dataclass
+class _Awaited:
+    """An async call's outcome, so ``_step`` can handle its error as if it were raised
+    by a synchronous call."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+    def result(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+async def _awaited(client: Any, conv: Conversation) -> _Awaited:
+    try:
+        return _Awaited(value=await _call_async(client, conv))
+    except Exception as exc:
+        return _Awaited(error=exc)
 
 
 def _revision_needs_reask(conv: Conversation, outcome: Outcome) -> bool:

@@ -9,6 +9,7 @@ brackets flagged words, HTML adds a label and a legend.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from .models import Feedback, Problem
 from .taxonomy import PROBLEM_IDS, TITLES
@@ -42,6 +43,21 @@ def _marked_spans(fb: Feedback) -> list[Problem]:
     return spans
 
 
+def _mark_draft(
+    fb: Feedback, plain: Callable[[str], str], mark: Callable[[int, Problem], str]
+) -> str:
+    """The draft with each flagged span replaced by ``mark(n, problem)`` and the text
+    between them passed through ``plain`` (escaping, for Markdown and HTML)."""
+    pieces: list[str] = []
+    cursor = 0
+    for n, p in enumerate(_marked_spans(fb), 1):
+        pieces.append(plain(fb.draft[cursor : p.start]))
+        pieces.append(mark(n, p))
+        cursor = p.end
+    pieces.append(plain(fb.draft[cursor:]))
+    return "".join(pieces)
+
+
 def _position(draft: str, offset: int) -> tuple[int, int]:
     line = draft.count("\n", 0, offset) + 1
     col = offset - (draft.rfind("\n", 0, offset) + 1) + 1
@@ -62,15 +78,8 @@ def render_text(fb: Feedback, color: bool = False) -> str:
         "",
         c(_BOLD, "Your draft"),
     ]
-    marked: list[str] = []
-    cursor = 0
-    for n, p in enumerate(_marked_spans(fb), 1):
-        marked.append(fb.draft[cursor : p.start])
-        label = f"[{p.quote}]({n})"
-        marked.append(c(_ANSI[p.category], label) if color else label)
-        cursor = p.end
-    marked.append(fb.draft[cursor:])
-    out.append(_indent("".join(marked)))
+    marked = _mark_draft(fb, str, lambda n, p: c(_ANSI[p.category], f"[{p.quote}]({n})"))
+    out.append(_indent(marked))
     out.append("")
     if fb.problems:
         out.append(c(_BOLD, "What could make it worse"))
@@ -117,15 +126,9 @@ def _md_quote_block(text: str) -> str:
 
 def render_markdown(fb: Feedback) -> str:
     out = [f"**Verdict: {VERDICT_TEXT[fb.verdict]}** (score {fb.score}/100)", "", fb.summary, ""]
-    marked: list[str] = []
-    cursor = 0
-    for n, p in enumerate(_marked_spans(fb), 1):
-        marked.append(_md_escape(fb.draft[cursor : p.start]))
-        marked.append(f"**{_md_escape(p.quote)}**<sup>{n}</sup>")
-        cursor = p.end
-    marked.append(_md_escape(fb.draft[cursor:]))
+    marked = _mark_draft(fb, _md_escape, lambda n, p: f"**{_md_escape(p.quote)}**<sup>{n}</sup>")
     out.append("#### Your draft")
-    out.append("\n".join("> " + line if line else ">" for line in "".join(marked).splitlines()))
+    out.append("\n".join("> " + line if line else ">" for line in marked.splitlines()))
     out.append("")
     if fb.problems:
         out.append("#### What could make it worse")
@@ -171,17 +174,16 @@ def render_html(fb: Feedback) -> str:
         "<h4>Your draft</h4>",
         '<blockquote style="white-space:pre-wrap">',
     ]
-    cursor = 0
-    for n, p in enumerate(_marked_spans(fb), 1):
-        parts.append(e(fb.draft[cursor : p.start]))
+
+    def mark(n: int, p: Problem) -> str:
         colour = _HTML_COLOURS[p.category]
-        parts.append(
+        return (
             f'<mark style="background:{colour}40;border-bottom:3px solid {colour}" '
             f'title="{e(TITLES[p.category])}">{e(p.quote)}'
             f"<sup>{n} {e(TITLES[p.category])}</sup></mark>"
         )
-        cursor = p.end
-    parts.append(e(fb.draft[cursor:]))
+
+    parts.append(_mark_draft(fb, e, mark))
     parts.append("</blockquote>")
     used = [c for c in PROBLEM_IDS if any(p.category == c for p in fb.problems)]
     if used:
@@ -199,10 +201,10 @@ def render_html(fb: Feedback) -> str:
         parts.append("</ul>")
     parts.append("<h4>What a good reply has</h4><ul>")
     for el in fb.elements:
-        mark = "&#9745;" if el.present else "&#9744;"
+        box = "&#9745;" if el.present else "&#9744;"
         detail = f": “{e(el.quote or '')}”" if el.present else f". {e(el.tip or '')}"
         state = "present" if el.present else "missing"
-        parts.append(f'<li aria-label="{state}">{mark} {e(TITLES[el.id])}{detail}</li>')
+        parts.append(f'<li aria-label="{state}">{box} {e(TITLES[el.id])}{detail}</li>')
     parts.append("</ul><h4>A reply you could send</h4>")
     parts.append(f'<blockquote style="white-space:pre-wrap">{e(fb.revision)}</blockquote>')
     for w in fb.warnings:
