@@ -143,10 +143,14 @@ class Feedback(BaseModel):
 
         return render_markdown(self)
 
+    def to_html(self) -> str:
+        """A self-contained HTML fragment; the draft and every quote are escaped."""
+        from .render import render_html
+
+        return render_html(self)
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        from .render import render_html
-
-        return render_html(self)
+        return self.to_html()
