@@ -120,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=["text", "json"], default="text")
     rules.add_argument("--rules", action="append", default=[], metavar="FILE")
     rules.add_argument("--disable", action="append", default=[], metavar="ID")
+    rules.add_argument(
+        "--test",
+        action="store_true",
+        help="run every loaded rule's own examples; exit 1 if any fails",
+    )
 
     ev = sub.add_parser("eval", help="precision, recall and F1 on a labelled JSONL file")
     ev.add_argument("file", help="JSONL with text, situation, problems, elements")
@@ -247,6 +252,17 @@ def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
     from .ruleset import load_ruleset
 
     rs = load_ruleset(tuple(args.rules), tuple(sorted(set(args.disable))))
+    if args.test:
+        from .engine import example_failures
+
+        failures = example_failures(rs)
+        if args.format == "json":
+            stdout.write(json.dumps({"rules": len(rs), "failures": failures}, indent=2) + "\n")
+        else:
+            stdout.writelines(f"FAIL {f}\n" for f in failures)
+            total = sum(len(r.examples_match) + len(r.examples_no_match) for r in rs)
+            stdout.write(f"{total - len(failures)}/{total} examples pass in {len(rs)} rules\n")
+        return EXIT_PROBLEMS if failures else EXIT_OK
     if args.format == "json":
         rows = [
             {

@@ -252,3 +252,19 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
         kept.append(h)
     kept.sort(key=lambda h: (h.start, h.end))
     return kept
+
+
+def example_failures(ruleset: RuleSet) -> list[str]:
+    """Each rule's own examples, run with the rule alone: one line per example that does
+    not behave as the rule file says (empty when every example passes)."""
+    failures = []
+    for rule in ruleset:
+        alone = ruleset.only(rule.id)
+        for text, should in [(t, True) for t in rule.examples_match] + [
+            (t, False) for t in rule.examples_no_match
+        ]:
+            fired = any(h.rule.id == rule.id for h in analyze(text, alone).hits)
+            if fired != should:
+                verb = "should match" if should else "should not match"
+                failures.append(f"{rule.id} ({rule.origin}): {verb} {text!r}")
+    return failures

@@ -99,6 +99,22 @@ def test_rules_lists_every_rule() -> None:
     assert "apology.direct" in ids and "victim_blaming.reaction" in ids
 
 
+def test_rules_test_runs_the_examples_of_a_user_rule_file(tmp_path: Path) -> None:
+    ok = run("rules", "--test")
+    assert ok.returncode == 0 and "examples pass in 36 rules" in ok.stdout
+    # A constructed rule file whose examples are wrong on purpose.
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[rules]]\nid = "team.x"\ncategory = "minimizing"\npatterns = ["nbd"]\n'
+        'message = "m"\nsuggestion = "s"\nsource = "s"\n'
+        '[rules.examples]\nmatch = ["no biggie"]\nno_match = ["nbd, sorry"]\n'
+    )
+    res = run("rules", "--test", "--rules", str(bad), "--format", "json")
+    assert res.returncode == 1
+    failures = json.loads(res.stdout)["failures"]
+    assert len(failures) == 2 and all(f.startswith("team.x") for f in failures)
+
+
 def test_eval_prints_scores() -> None:
     out = run("eval", str(ROOT / "tests" / "data" / "dev.jsonl"), "--format", "json")
     assert out.returncode == 0
