@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -73,13 +74,51 @@ def _read_inputs(path: Path, report: BatchReport) -> list[tuple[str, str, str | 
     return items
 
 
+def _result(
+    critic: Callable[[str, str | None], Any], key: str, text: str, situation: str | None
+) -> dict[str, Any]:
+    try:
+        fb = critic(text, situation)
+    except (AllyFeedbackError, TypeError, ValueError) as exc:
+        return {"id": key, "ok": False, "error": str(exc)}
+    return {"id": key, "ok": True, "feedback": fb.model_dump(mode="json")}
+
+
+def _results(
+    critic: Callable[[str, str | None], Any],
+    todo: list[tuple[str, str, str | None]],
+    concurrency: int,
+) -> Iterator[dict[str, Any]]:
+    """Results as they finish: in input order with one worker, else as soon as each is done
+    (each line carries its id, so resuming does not depend on the order)."""
+    if concurrency == 1:
+        for item in todo:
+            yield _result(critic, *item)
+        return
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="allyfeedback-batch")
+    try:
+        futures = [pool.submit(_result, critic, *item) for item in todo]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        # On Ctrl-C or an error, drop what has not started; what has finished is written.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def run_batch(
     in_path: str | Path,
     out_path: str | Path,
     critic: Callable[[str, str | None], Any],
     progress: TextIO | None = None,
+    concurrency: int = 1,
 ) -> BatchReport:
-    """Critique every input line not yet in ``out_path``; see the module docstring."""
+    """Critique every input line not yet in ``out_path``; see the module docstring.
+
+    ``concurrency`` > 1 runs that many critiques at once in threads, which pays off for
+    the LLM engine (waiting on the network); the rule engine is fastest with 1.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
     report = BatchReport()
     out = Path(out_path)
     items = _read_inputs(Path(in_path), report)
@@ -88,17 +127,8 @@ def run_batch(
     report.skipped = len(items) - len(todo)
     total = len(todo)
     with open(out, "a", encoding="utf-8") as fh:
-        for n, (key, text, situation) in enumerate(todo, 1):
-            try:
-                fb = critic(text, situation)
-                row: dict[str, Any] = {
-                    "id": key,
-                    "ok": True,
-                    "feedback": fb.model_dump(mode="json"),
-                }
-            except (AllyFeedbackError, TypeError, ValueError) as exc:
-                row = {"id": key, "ok": False, "error": str(exc)}
-                report.failed += 1
+        for n, row in enumerate(_results(critic, todo, concurrency), 1):
+            report.failed += not row["ok"]
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             fh.flush()
             os.fsync(fh.fileno())

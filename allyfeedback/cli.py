@@ -142,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="JSONL results; an existing file is resumed, not overwritten",
     )
+    batch.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="critiques at once (for the LLM engine; results then come in finishing order)",
+    )
     _common_engine_args(batch)
 
     sub.add_parser("schema", help="print the JSON Schema of the Feedback result")
@@ -318,7 +325,11 @@ def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
 
     try:
         report = run_batch(
-            args.input, args.out, _critic(args), progress=stderr if stderr.isatty() else None
+            args.input,
+            args.out,
+            _critic(args),
+            progress=stderr if stderr.isatty() else None,
+            concurrency=args.concurrency,
         )
     except OSError as exc:
         raise AllyFeedbackError(f"cannot read or write: {exc.strerror or exc}") from None

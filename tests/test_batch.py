@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,38 @@ def test_rerun_resumes_and_repairs_a_torn_line(tmp_path: Path) -> None:
     assert [r["id"] for r in rows] == ["0", "1", "2", "3", "4"]
     again = run_batch(src, out, lambda t, s: af.critique(t, s, backend="rules"))
     assert (again.skipped, again.written) == (5, 0)
+
+
+def test_concurrent_batch_writes_every_id_once_and_resumes(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write(src, [{"id": i, "text": f"I'm sorry, I was swamped ({i})."} for i in range(40)])
+    lock = threading.Lock()
+    calls: list[str] = []
+
+    def critic(text: str, situation: str | None) -> af.Feedback:
+        with lock:
+            calls.append(text)
+            n = len(calls)
+        time.sleep(0.002 * (n % 5))  # finish out of order
+        if n == 12:
+            raise KeyboardInterrupt  # Ctrl-C while other critiques are in flight
+        return af.critique(text, situation, backend="rules")
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(src, out, critic, concurrency=4)
+    first = [json.loads(line)["id"] for line in out.read_text("utf-8").splitlines()]
+    assert 0 < len(first) < 40 and len(set(first)) == len(first)
+    report = run_batch(src, out, lambda t, s: af.critique(t, s, backend="rules"), concurrency=4)
+    assert report.skipped == len(first) and report.written == 40 - len(first)
+    ids = [json.loads(line)["id"] for line in out.read_text("utf-8").splitlines()]
+    assert sorted(ids, key=int) == [str(i) for i in range(40)]
+
+
+def test_batch_concurrency_must_be_positive(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _write(src, [{"id": 1, "text": "I'm sorry."}])
+    res = _run("batch", str(src), "--out", str(tmp_path / "o.jsonl"), "--concurrency", "0")
+    assert res.returncode == 2 and "concurrency" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_schema_command_prints_the_feedback_schema() -> None:

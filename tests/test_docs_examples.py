@@ -58,6 +58,7 @@ NOT_RUN = {
     "python tests/cassettes/record.py": "re-records cassettes (a model or a key)",
     "python examples/webapp/app.py": "serves until stopped (see tests/test_webapp.py)",
     "mkdocs": "builds the site (CI runs mkdocs build --strict)",
+    "jupyter": "opens a notebook server (tests/test_notebook.py runs the notebook)",
     "OPENAI_API_KEY=... python": "needs a real OpenAI key",
     "git clone": "needs the network",
     "cd allyfeedback": "follows git clone",
@@ -244,7 +245,7 @@ def _run_shell(block: Block, cwd: Path, env: dict[str, str], where: str) -> None
             continue
         quoted = command.replace("'", "'\\''")
         script.append(
-            f"{command} </dev/null 2>>.stderr\n"
+            f"{{ {command}\n}} </dev/null 2>>.stderr\n"
             f"rc=$?; if [ $rc -gt 1 ]; then echo 'exit '$rc': {quoted}' >&2; exit 9; fi"
         )
     if not script:
@@ -271,12 +272,13 @@ def _check_toml(block: Block, cwd: Path, where: str) -> None:
     path = cwd / m.group(1)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(block.code, encoding="utf-8")
-    if "rules" in data and isinstance(data["rules"], list):
+    rules = data.get("rules")
+    if isinstance(rules, list) and rules and all(isinstance(r, dict) for r in rules):
         from allyfeedback.engine import example_failures
         from allyfeedback.ruleset import load_ruleset
 
         ruleset = load_ruleset((str(path),))
-        assert {r["id"] for r in data["rules"]} <= {r.id for r in ruleset}
+        assert {r["id"] for r in rules} <= {r.id for r in ruleset}
         assert example_failures(ruleset) == [], where
     elif path.name in ("allyfeedback.toml", "pyproject.toml"):
         from allyfeedback.settings import load_settings
