@@ -11,15 +11,15 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .prefilter import KEY_LEN
 from .ruleset import LazyRegex, Rule, RuleSet
 from .text import NormalizedText, normalize, quoted_spans, sentence_spans
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One rule match, in the caller's offsets."""
+class Hit(NamedTuple):
+    """One rule match, in the caller's offsets. (A tuple: the engine makes many.)"""
 
     rule: Rule
     start: int
@@ -99,8 +99,7 @@ def _windows(
     are found through letter-triple keys of the sentence's words (see prefilter.py).
     """
     index = ruleset.index
-    keyed, keys, cache = index.keyed, index.keys, index.word_cache
-    rules = ruleset.rules
+    keyed, keys, cache, extras_of = index.keyed, index.keys, index.word_cache, index.extras
     cached = cache.get
     windows: dict[tuple[int, int], set[int]] = {}
     for i, (s, e) in enumerate(sents):
@@ -119,7 +118,7 @@ def _windows(
                     candidates.update(refs)
         touched: dict[int, bool] = {}  # id of an extra literal set -> found in this sentence
         for ref in candidates:
-            extras = rules[ref[0]].extras[ref[1]]
+            extras = extras_of[ref]
             ok = True
             for ex in extras:
                 hit = touched.get(id(ex))
@@ -162,6 +161,7 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
     sent_starts = [s for s, _ in sents]
     quotes = quoted_spans(draft)
     hits: list[Hit] = []
+    vetoed: dict[tuple[int, int], bool] = {}  # (rule, sentence) -> an exception matches there
     rules = ruleset.rules
     if use_prefilter:
         windows = _windows(text, sents, ruleset)
@@ -181,13 +181,13 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
                     ):
                         pos = start + 1
                         continue
-                    _consider(m, rule, ri, text, sents, sent_starts, norm, quotes, hits)
+                    _consider(m, rule, ri, text, sents, sent_starts, norm, quotes, hits, vetoed)
                     pos = m.end() if m.end() > start else start + 1
     else:
         for ri, rule in enumerate(rules):
             for _, regex in rule.matchers:
                 for m in find(regex, text):
-                    _consider(m, rule, ri, text, sents, sent_starts, norm, quotes, hits)
+                    _consider(m, rule, ri, text, sents, sent_starts, norm, quotes, hits, vetoed)
     orig_sents = tuple(norm.to_original(s, e) for s, e in sents)
     return Analysis(norm, orig_sents, tuple(_dedupe(hits)), tuple(quotes))
 
@@ -202,6 +202,7 @@ def _consider(
     norm: NormalizedText,
     quotes: list[tuple[int, int]],
     hits: list[Hit],
+    vetoed: dict[tuple[int, int], bool],
 ) -> None:
     """Keep a match unless an exception in its sentence vetoes it or it is quoted."""
     start, end = m.span()
@@ -209,10 +210,13 @@ def _consider(
         return
     idx = max(bisect_right(sent_starts, start) - 1, 0)
     s_start, s_end = sents[idx]
-    if rule.exception_regex is not None and next(
-        find(rule.exception_regex, text, s_start, s_end), None
-    ):
-        return
+    if rule.exception_regex is not None:
+        veto = vetoed.get((order, idx))
+        if veto is None:
+            veto = next(find(rule.exception_regex, text, s_start, s_end), None) is not None
+            vetoed[order, idx] = veto
+        if veto:
+            return
     if rule.is_problem:
         end = _clause_end(text, end, s_end)
     o_start, o_end = norm.to_original(start, end)

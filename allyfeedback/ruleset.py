@@ -101,6 +101,7 @@ class PatternIndex:
     keyed: dict[str, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]]
     always: frozenset[tuple[int, int]]  # patterns with no usable key
     keys: frozenset[str]
+    extras: dict[tuple[int, int], tuple[Needles, ...]]  # (rule, pattern) -> more literal sets
     # word -> the keys inside it; filled as drafts are read (words repeat across drafts)
     word_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
@@ -128,6 +129,11 @@ class RuleSet:
             {k: tuple((n, tuple(refs)) for n, refs in v.items()) for k, v in keyed.items()},
             frozenset(always),
             frozenset(keyed),
+            {
+                (ri, mi): rule.extras[mi] if rule.extras else ()
+                for ri, rule in enumerate(self.rules)
+                for mi in range(len(rule.matchers))
+            },
         )
 
     def __len__(self) -> int:
