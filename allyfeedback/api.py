@@ -432,16 +432,7 @@ def critique_many(
         if options.get("client") is None:
             from .llm import make_client
 
-            cfg = _llm_config(
-                options.get("llm"),
-                options.get("model"),
-                options.get("base_url"),
-                options.get("timeout"),
-                options.get("max_retries"),
-                options.get("mode"),
-                options.get("prompts_dir"),
-            )
-            options = {**options, "client": make_client(cfg)}
+            options = {**options, "client": make_client(_options_config(options))}
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             futures = {pool.submit(one, i): i for i in range(total)}
             for fut in as_completed(futures):
@@ -458,16 +449,20 @@ def critique_many(
     return [r for r in results if r is not None]
 
 
-def _would_use_llm(options: dict[str, Any]) -> bool:
-    from .config import is_configured
-
-    cfg = _llm_config(
+def _options_config(options: dict[str, Any]) -> LLMConfig:
+    """The LLM settings among ``critique``'s keyword options."""
+    return _llm_config(
         options.get("llm"),
         options.get("model"),
         options.get("base_url"),
-        None,
-        None,
+        options.get("timeout"),
+        options.get("max_retries"),
         options.get("mode"),
-        None,
+        options.get("prompts_dir"),
     )
-    return is_configured(cfg, options.get("client"))
+
+
+def _would_use_llm(options: dict[str, Any]) -> bool:
+    from .config import is_configured
+
+    return is_configured(_options_config(options), options.get("client"))

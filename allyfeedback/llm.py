@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -95,6 +96,11 @@ def scrub(text: str, secret: str | None = None) -> str:
 
 
 # --- one critique, as a conversation with bounded re-asks ------------------------------
+# Final outcomes, never retried, whether the SDK raises them (parse) or we read them.
+_CUT_OFF = "the model's answer was cut off at the token limit (max_tokens)"
+_FILTERED = "the provider's content filter stopped the model's answer"
+
+
 class _Reask(Exception):
     """The answer cannot be used yet; the conversation has the error appended."""
 
@@ -166,9 +172,9 @@ class Conversation:
         if getattr(message, "refusal", None):
             raise LLMError(f"the model refused to review this draft ({message.refusal[:200]})")
         if choice.finish_reason == "length":
-            raise LLMError("the model's answer was cut off at the token limit (max_tokens)")
+            raise LLMError(_CUT_OFF)
         if choice.finish_reason == "content_filter":
-            raise LLMError("the provider's content filter stopped the model's answer")
+            raise LLMError(_FILTERED)
         content = message.content or ""
         parsed = getattr(message, "parsed", None)
         if isinstance(parsed, LLMCritique):
@@ -288,9 +294,9 @@ def _finish_reason_error(exc: Exception) -> LLMError | None:
     import openai
 
     if isinstance(exc, openai.LengthFinishReasonError):
-        return LLMError("the model's answer was cut off at the token limit (max_tokens)")
+        return LLMError(_CUT_OFF)
     if isinstance(exc, openai.ContentFilterFinishReasonError):
-        return LLMError("the provider's content filter stopped the model's answer")
+        return LLMError(_FILTERED)
     return None
 
 
@@ -424,11 +430,13 @@ def new_conversation(
     return Conversation(draft, situation, config, ruleset, load_prompts(config.prompts_dir))
 
 
+@lru_cache(maxsize=1)
 def json_mode_schema() -> dict[str, Any]:
     """The answer's JSON Schema for JSON mode, with size limits added.
 
     Servers that turn a schema into a decoding grammar (llama.cpp) then cannot run on
-    forever; OpenAI's strict structured outputs get the plain model instead.
+    forever; OpenAI's strict structured outputs get the plain model instead. Built once
+    per process (callers only read it).
     """
     schema = LLMCritique.model_json_schema()
     props = schema["properties"]

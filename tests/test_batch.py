@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 import allyfeedback as af
 from allyfeedback.batch import run_batch
 
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    return subprocess.run(
-        [sys.executable, "-m", "allyfeedback", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+_run = run_cli
 
 
 def _write(path: Path, rows: list[object]) -> None:

@@ -9,23 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DRAFT = ROOT / "examples" / "draft.txt"
 GOOD = ROOT / "examples" / "good-draft.txt"
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("OPENAI_API_KEY", None)
-    return subprocess.run(
-        [sys.executable, "-m", "allyfeedback", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+run = run_cli
 
 
 def test_check_file_with_problems_exits_1() -> None:
@@ -163,19 +154,10 @@ def test_installed_package_works_from_any_folder(tmp_path: Path) -> None:
 
 
 def test_settings_file_and_flags(tmp_path: Path) -> None:
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("OPENAI_API_KEY", None)
     (tmp_path / "allyfeedback.toml").write_text('disable = ["victim_blaming"]\n', "utf-8")
     draft = tmp_path / "d.txt"
     draft.write_text("You took it the wrong way.", "utf-8")
-    run_here = lambda *a: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "allyfeedback", *a],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    run_here = lambda *a: run_cli(*a, cwd=tmp_path)  # noqa: E731
     assert run_here("check", "d.txt").returncode == 0  # the file switched the rule off
     (tmp_path / "allyfeedback.toml").write_text(
         'disable = ["victim_blaming"]\ncolour = "red"\n', "utf-8"

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
+
+from cli_runner import run_cli
 
 
 def coach(typed: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    env["NO_COLOR"] = "1"
-    return subprocess.run(
-        [sys.executable, "-m", "allyfeedback", "coach"],
-        input=typed,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_cli("coach", stdin=typed)
 
 
 def test_revise_until_it_reads_well() -> None:

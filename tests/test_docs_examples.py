@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from llm_scenarios import GOOD_REVISION, answer, completion
 
 from allyfeedback._toml import tomllib
-from allyfeedback.taxonomy import ELEMENT_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
@@ -101,38 +101,18 @@ def blocks(page: Path) -> list[Block]:
 
 # --- a stand-in for an OpenAI-compatible server (constructed) ---------------------------
 
-ANSWER = json.dumps(
-    {
-        "problems": [],
-        "elements": [{"id": i, "present": False, "quote": None} for i in ELEMENT_IDS],
-        "summary": "A constructed answer from the docs tests' stand-in server.",
-        "revision": (
-            "I'm sorry. I spoke for you when I should have asked you first. "
-            "What would you like me to do next? I'm listening."
-        ),
-    }
+ANSWER = answer(
+    [],
+    {},
+    revision=GOOD_REVISION,
+    summary="A constructed answer from the docs tests' stand-in server.",
 )
 
 
 class _StandIn(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
-        body = json.dumps(
-            {
-                "id": "chatcmpl-docs",
-                "object": "chat.completion",
-                "created": 0,
-                "model": "stand-in",
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": ANSWER, "refusal": None},
-                    }
-                ],
-                "usage": {"prompt_tokens": 900, "completion_tokens": 120, "total_tokens": 1020},
-            }
-        ).encode()
+        body = json.dumps(completion(ANSWER)).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(body)))

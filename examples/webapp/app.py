@@ -83,18 +83,14 @@ send. Nothing you write here is stored.</p>
 """
 
 
-def friendly(exc: Exception) -> str:
-    """One kind sentence for the person at the page; never a traceback."""
-    if isinstance(exc, af.DraftTooLongError):
-        return (
-            f"That is longer than {MAX_CHARS:,} characters. A reply that helps is usually "
-            "short: try the part you most want to say."
-        )
-    if isinstance(exc, af.InvalidDraftError):
-        if "empty" in str(exc):
-            return "Paste your draft reply first; there is nothing to read yet."
-        return "Some of that text could not be read. Try pasting it again as plain text."
-    return "Something went wrong on our side and your reply was not checked. Please try again."
+# What the person at the page reads: one kind sentence, never a traceback.
+EMPTY = "Paste your draft reply first; there is nothing to read yet."
+TOO_LONG = (
+    f"That is longer than {MAX_CHARS:,} characters. A reply that helps is usually short: "
+    "try the part you most want to say."
+)
+UNREADABLE = "Some of that text could not be read. Try pasting it again as plain text."
+FAILED = "Something went wrong on our side and your reply was not checked. Please try again."
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -138,10 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         if int(length) > MAX_BODY:
             # Not read: answer and close, so a huge body costs nothing.
             self.close_connection = True
-            self.send_page(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                page(error=friendly(af.DraftTooLongError("request body too large"))),
-            )
+            self.send_page(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, page(error=TOO_LONG))
             return
         raw = self.rfile.read(int(length))
         try:
@@ -149,29 +142,28 @@ class Handler(BaseHTTPRequestHandler):
                 raw.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=10
             )
         except (UnicodeDecodeError, ValueError):
-            self.send_page(
-                HTTPStatus.BAD_REQUEST,
-                page(error=friendly(af.InvalidDraftError("undecodable form"))),
-            )
+            self.send_page(HTTPStatus.BAD_REQUEST, page(error=UNREADABLE))
             return
         situation = fields.get("situation", [""])[0]
         draft = fields.get("draft", [""])[0]
         self.answer(situation, draft)
 
     def answer(self, situation: str, draft: str) -> None:
+        # Whatever goes wrong, what they wrote stays in the form, so nothing is lost.
+        if not draft.strip():
+            self.send_page(HTTPStatus.BAD_REQUEST, page(situation, draft, error=EMPTY))
+            return
         try:
             fb = af.critique(
                 draft, situation=situation or None, backend=self.backend, max_chars=MAX_CHARS
             )
-        except (af.InvalidDraftError, TypeError) as exc:
-            # What they wrote stays in the form, so nothing is lost.
-            self.send_page(HTTPStatus.BAD_REQUEST, page(situation, draft, error=friendly(exc)))
+        except af.InvalidDraftError as exc:
+            error = TOO_LONG if isinstance(exc, af.DraftTooLongError) else UNREADABLE
+            self.send_page(HTTPStatus.BAD_REQUEST, page(situation, draft, error=error))
             return
         except Exception as exc:  # a web page must answer, whatever failed
             self.log_error("critique failed: %s", type(exc).__name__)
-            self.send_page(
-                HTTPStatus.INTERNAL_SERVER_ERROR, page(situation, draft, error=friendly(exc))
-            )
+            self.send_page(HTTPStatus.INTERNAL_SERVER_ERROR, page(situation, draft, error=FAILED))
             return
         self.send_page(HTTPStatus.OK, page(situation, draft, result=fb.to_html()))
 
