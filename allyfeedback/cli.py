@@ -183,15 +183,18 @@ def _apply_settings(args: argparse.Namespace) -> None:
     ):
         if getattr(args, flag, None) is None:
             setattr(args, flag, value)
-    if hasattr(args, "max_chars") and args.max_chars is None:
-        args.max_chars = cfg.max_chars
+    # Only `check` has --max-chars; the settings file's limit holds for every command.
+    args.max_chars = getattr(args, "max_chars", None) or cfg.max_chars
     args.fallback = (
         False if args.no_fallback else (cfg.fallback if cfg.fallback is not None else True)
     )
 
 
 def _engine_options(args: argparse.Namespace) -> dict[str, object]:
+    from .api import DEFAULT_MAX_CHARS
+
     return {
+        "max_chars": args.max_chars or DEFAULT_MAX_CHARS,
         "disable": args.disable,
         "rules": args.rules,
         "model": args.model,
@@ -233,19 +236,11 @@ def _use_color(choice: str, stream: TextIO) -> bool:
 
 
 def _cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from .api import DEFAULT_MAX_CHARS, critique
-
     draft = _read(args.file, stdin)
     situation = args.situation
     if args.situation_file:
         situation = _read(args.situation_file, stdin)
-    fb = critique(
-        draft,
-        situation,
-        backend=args.backend,
-        max_chars=args.max_chars or DEFAULT_MAX_CHARS,
-        **_engine_options(args),  # type: ignore[arg-type]
-    )
+    fb = _critic(args)(draft, situation)
     if args.format == "json":
         stdout.write(fb.model_dump_json(indent=2) + "\n")
     elif args.format == "markdown":

@@ -99,6 +99,16 @@ def test_concurrent_batch_writes_every_id_once_and_resumes(tmp_path: Path) -> No
     assert sorted(ids, key=int) == [str(i) for i in range(40)]
 
 
+def test_settings_file_limit_holds_for_batch(tmp_path: Path) -> None:
+    (tmp_path / "allyfeedback.toml").write_text("max_chars = 20\n", "utf-8")
+    src = tmp_path / "in.jsonl"
+    _write(src, [{"id": 1, "text": "I'm sorry."}, {"id": 2, "text": "I'm sorry. " * 5}])
+    res = run_cli("batch", "in.jsonl", "--out", "out.jsonl", cwd=tmp_path)
+    rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    assert [r["ok"] for r in rows] == [True, False] and res.returncode == 1
+    assert "limit is 20" in rows[1]["error"]
+
+
 def test_batch_concurrency_must_be_positive(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
     _write(src, [{"id": 1, "text": "I'm sorry."}])
