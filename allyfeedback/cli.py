@@ -163,6 +163,7 @@ def _apply_settings(args: argparse.Namespace) -> None:
     """Fill what the flags left unset from the settings file; lists add up."""
     from pathlib import Path
 
+    from .api import DEFAULT_MAX_CHARS
     from .settings import find_settings_file, load_settings
 
     path = Path(args.config) if getattr(args, "config", None) else find_settings_file()
@@ -184,17 +185,15 @@ def _apply_settings(args: argparse.Namespace) -> None:
         if getattr(args, flag, None) is None:
             setattr(args, flag, value)
     # Only `check` has --max-chars; the settings file's limit holds for every command.
-    args.max_chars = getattr(args, "max_chars", None) or cfg.max_chars
+    args.max_chars = getattr(args, "max_chars", None) or cfg.max_chars or DEFAULT_MAX_CHARS
     args.fallback = (
         False if args.no_fallback else (cfg.fallback if cfg.fallback is not None else True)
     )
 
 
 def _engine_options(args: argparse.Namespace) -> dict[str, object]:
-    from .api import DEFAULT_MAX_CHARS
-
     return {
-        "max_chars": args.max_chars or DEFAULT_MAX_CHARS,
+        "max_chars": args.max_chars,
         "disable": args.disable,
         "rules": args.rules,
         "model": args.model,

@@ -148,8 +148,17 @@ class RuleSet:
                 return rule
         raise KeyError(rule_id)
 
+    @cached_property
+    def _singles(self) -> dict[str, RuleSet]:
+        return {r.id: RuleSet((r,)) for r in self.rules}
+
     def only(self, rule_id: str) -> RuleSet:
-        return RuleSet((self.get(rule_id),))
+        """The rule ``rule_id`` alone. The same object on every call, so its pattern
+        index is built once (a rule's examples run it again and again)."""
+        try:
+            return self._singles[rule_id]
+        except KeyError:
+            raise KeyError(rule_id) from None
 
     def without(self, disabled: Iterable[str]) -> RuleSet:
         """Drop rules by id, id prefix (``centering_self.``) or category."""
