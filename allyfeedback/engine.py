@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .prefilter import KEY_LEN
 from .ruleset import LazyRegex, Rule, RuleSet
 from .text import NormalizedText, normalize, quoted_spans, sentence_spans
 
@@ -77,78 +76,65 @@ def find(
         pos = m.end() if m.end() > start else start + 1
 
 
-def _word_keys(
-    word: str, keys: frozenset[str], cache: dict[str, tuple[str, ...]]
-) -> tuple[str, ...]:
-    found = cache.get(word)
-    if found is None:
-        found = tuple({word[k : k + KEY_LEN] for k in range(len(word) - KEY_LEN + 1)} & keys)
-        if len(cache) > 100_000:  # words repeat across drafts; keep the cache bounded
-            cache.clear()
-        cache[word] = found
-    return found
-
-
 def _windows(
     text: str, sents: list[tuple[int, int]], ruleset: RuleSet
-) -> dict[tuple[int, int], set[int]]:
+) -> dict[tuple[int, int], list[int]]:
     """For each pattern a draft can trigger, the sentences it must be run in.
 
-    A pattern only runs in sentences holding one of its literals: patterns never span
-    sentences, and scanning one sentence is far cheaper than the whole draft. Literals
-    are found through letter-triple keys of the sentence's words (see prefilter.py).
+    A pattern only runs in sentences holding one of its literals (and one of each of its
+    extra literal sets): patterns never span sentences, and scanning one sentence is far
+    cheaper than the whole draft. Literals are found through the keys of the sentence's
+    words (see prefilter.py). Plain loops on purpose: ``in`` as an operator is cheaper
+    than ``map``/``filter`` over ``str.__contains__`` (measured in docs/performance.md).
     """
     index = ruleset.index
-    keyed, keys, cache, extras_of = index.keyed, index.keys, index.word_cache, index.extras
-    cached = cache.get
-    windows: dict[tuple[int, int], set[int]] = {}
+    keyed, unlocks, extras_of = index.keyed, index.unlocks, index.extras
+    word_keys = index.word_keys.__getitem__
+    windows: dict[tuple[int, int], list[int]] = {}
     for i, (s, e) in enumerate(sents):
         chunk = text[s:e]
-        sentence_keys: set[str] = set()
+        keys: set[str] = set()
         for word in _WORD.findall(chunk):
-            found = cached(word)
-            if found is None:
-                found = _word_keys(word, keys, cache)
+            found = word_keys(word)
             if found:
-                sentence_keys.update(found)
+                keys.update(found)
         candidates: set[tuple[int, int]] = set()
-        for key in sentence_keys:
-            for needle, refs in keyed[key]:
+        for key in keys:
+            for needle in keyed[key]:
                 if needle in chunk:
-                    candidates.update(refs)
-        touched: dict[int, bool] = {}  # id of an extra literal set -> found in this sentence
+                    candidates.update(unlocks[needle])
+        touched: dict[frozenset[str], bool] = {}  # extra literal set -> found in this sentence
         for ref in candidates:
-            extras = extras_of[ref]
-            ok = True
-            for ex in extras:
-                hit = touched.get(id(ex))
+            for ex in extras_of[ref]:
+                hit = touched.get(ex)
                 if hit is None:
                     hit = False
                     for x in ex:
                         if x in chunk:
                             hit = True
                             break
-                    touched[id(ex)] = hit
+                    touched[ex] = hit
                 if not hit:
-                    ok = False
                     break
-            if ok:
+            else:
                 marked = windows.get(ref)
                 if marked is None:
-                    windows[ref] = {i}
+                    windows[ref] = [i]
                 else:
-                    marked.add(i)
-    starts = [s for s, _ in sents]
-    for ri, mi in index.always:  # no letter-triple key: find the literals themselves
-        needles_or_none = ruleset.rules[ri].matchers[mi][0]
-        if needles_or_none is None:
-            windows[ri, mi] = set(range(len(sents)))
-            continue
-        for n in needles_or_none:
-            pos = text.find(n)
-            while pos != -1:
-                windows.setdefault((ri, mi), set()).add(max(bisect_right(starts, pos) - 1, 0))
-                pos = text.find(n, pos + 1)
+                    marked.append(i)
+    if index.always:
+        starts = [s for s, _ in sents]
+        for ref in index.always:  # no key: find the literals themselves
+            ri, mi = ref
+            needles = ruleset.rules[ri].matchers[mi][0]
+            found = set(range(len(sents))) if needles is None else set()
+            for n in needles or ():
+                pos = text.find(n)
+                while pos != -1:
+                    found.add(max(bisect_right(starts, pos) - 1, 0))
+                    pos = text.find(n, pos + 1)
+            if found:
+                windows[ref] = sorted(found)
     return windows
 
 
@@ -169,7 +155,7 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
         for ri, mi in sorted(windows):  # rule order, so the first rule wins in _dedupe
             rule = rules[ri]
             search = rule.matchers[mi][1].compiled.search
-            for i in sorted(windows[ri, mi]):
+            for i in windows[ri, mi]:  # in sentence order
                 pos, end = sents[i]
                 while (m := search(text, pos, end)) is not None:  # find(), inlined
                     start = m.start()

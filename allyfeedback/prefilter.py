@@ -30,6 +30,8 @@ _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | (
     {_c.POSSESSIVE_REPEAT} if hasattr(_c, "POSSESSIVE_REPEAT") else set()
 )
 _ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
+_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+_WORD_CHAR = re.compile(r"\w")
 
 # A literal this short is in almost every text: it filters nothing.
 _MIN_USEFUL = 3
@@ -107,6 +109,77 @@ def _leading(items: Iterable[tuple[Any, Any]]) -> str:
     return "".join(out)
 
 
+def _word_set(av: Any) -> bool:
+    """Whether a character class holds only word characters."""
+    for op, val in av:
+        if op is _c.LITERAL:
+            if not _WORD_CHAR.match(chr(val)):
+                return False
+        elif op is _c.RANGE:
+            lo, hi = val
+            if hi - lo > 500 or not all(_WORD_CHAR.match(chr(c)) for c in range(lo, hi + 1)):
+                return False
+        elif op is _c.CATEGORY:
+            if val not in (_c.CATEGORY_WORD, _c.CATEGORY_DIGIT):
+                return False
+        else:  # NEGATE and anything else
+            return False
+    return True
+
+
+def _starts_with_word(items: list[tuple[Any, Any]]) -> bool:
+    """Whether every match of this sequence starts with a word character (``False``
+    when unsure)."""
+    for i, (op, av) in enumerate(items):
+        rest = items[i + 1 :]
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _LITERAL:
+            return bool(_WORD_CHAR.match(chr(av)))
+        if op is _c.IN:
+            return _word_set(av)
+        if op is _BRANCH:
+            return all(_starts_with_word(list(b.data) + rest) for b in av[1])
+        if op is _SUBPATTERN:
+            return _starts_with_word(list(av[-1].data) + rest)
+        if op in _REPEATS:
+            inner = list(av[2].data) + rest
+            return _starts_with_word(inner) and (av[0] >= 1 or _starts_with_word(rest))
+        return False
+    return False  # may match the empty string
+
+
+def _skips_ahead(items: list[tuple[Any, Any]]) -> bool:
+    """Whether ``re`` can skip to a pattern's possible first characters (it can when the
+    pattern starts with a literal, a character class, or alternatives that each start
+    with a literal), as CPython's compiler does."""
+    while items and items[0][0] is _SUBPATTERN:
+        items = list(items[0][1][-1].data)
+    if not items:
+        return False
+    op, av = items[0]
+    if op is _LITERAL or op is _c.IN:
+        return True
+    if op is _BRANCH:
+        return all(len(b.data) and b.data[0][0] is _LITERAL for b in av[1])
+    return False
+
+
+def word_start_lead(pattern: str) -> str:
+    """``\\b`` when it is worth putting in front of ``pattern``, else ``""``.
+
+    The engine only keeps matches that start at a word boundary. When every match
+    starts with a word character, a leading ``\\b`` asks for the same thing, and lets
+    ``re`` reject a position inside a word at once instead of trying every alternative
+    there. It is only worth it where ``re`` cannot skip ahead anyway: in front of a
+    literal it would stop the fast search for that literal.
+    """
+    items = list(_sre_parse.parse(pattern).data)
+    if _skips_ahead(items) or not _starts_with_word(items):
+        return ""
+    return r"\b"
+
+
 def check_syntax(pattern: str) -> None:
     """Raise ``re.error`` if ``pattern`` does not parse (cheaper than compiling it)."""
     _sre_parse.parse(pattern)
@@ -142,6 +215,7 @@ def analyse(pattern: str) -> tuple[Needles | None, tuple[Needles, ...]]:
 
 _TOKEN = re.compile(r"\w+")
 KEY_LEN = 3
+SHORT_KEY_LEN = 2
 # Letter triples found in most drafts (from the commonest words of apologies): a key
 # made of one of these would filter nothing, so a rarer triple is chosen when there is one.
 _COMMON_WORDS = (
@@ -157,18 +231,30 @@ _COMMON = frozenset(
 
 
 def index_key(needle: str) -> str | None:
-    """Three letters that must appear inside one word of any text containing ``needle``.
+    """Letters that must appear inside one word of any text containing ``needle``.
 
     Every letter triple of a word-character run of the needle qualifies; the first one
-    that is not common is chosen. The engine indexes a draft's words by letter triples
-    once, instead of searching for every literal.
+    that is not common is chosen. A needle of short words only ("on me") is keyed by
+    its longest two-letter run instead, so it never has to be searched for in every
+    draft. The engine indexes a draft's words by these keys once, instead of searching
+    for every literal.
     """
+    tokens = _TOKEN.findall(needle)
     triples: list[str] = [
-        t[i : i + KEY_LEN] for t in _TOKEN.findall(needle) for i in range(len(t) - KEY_LEN + 1)
+        t[i : i + KEY_LEN] for t in tokens for i in range(len(t) - KEY_LEN + 1)
     ]
-    if not triples:
-        return None
-    return next((t for t in triples if t not in _COMMON), triples[0])
+    if triples:
+        return next((t for t in triples if t not in _COMMON), triples[0])
+    pairs = [t for t in tokens if len(t) == SHORT_KEY_LEN]
+    return pairs[-1] if pairs else None
+
+
+def word_keys(word: str, keys: frozenset[str], short: bool) -> tuple[str, ...]:
+    """The keys inside ``word`` (``short``: the index holds two-letter keys too)."""
+    found = {word[k : k + KEY_LEN] for k in range(len(word) - KEY_LEN + 1)}
+    if short:
+        found.update(word[k : k + SHORT_KEY_LEN] for k in range(len(word) - 1))
+    return tuple(found & keys)
 
 
 def pattern_keys(needles: Needles | None) -> dict[str, tuple[str, ...]] | None:

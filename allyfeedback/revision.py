@@ -15,7 +15,7 @@ from typing import Any
 from ._toml import tomllib
 from .engine import Analysis, analyze
 from .ruleset import RuleSet
-from .text import split_frame
+from .text import quoted_spans, split_frame
 
 
 @lru_cache(maxsize=1)
@@ -41,21 +41,52 @@ def _flagged_sentences(analysis: Analysis) -> set[int]:
     return {h.sentence for h in analysis.problems()}
 
 
-def _drop_sentences(draft: str, analysis: Analysis, lo: int, hi: int) -> str:
-    """The text of ``draft[lo:hi]`` without the sentences that hold a problem."""
+def _dropped(analysis: Analysis, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The stretches of ``[lo, hi)`` cut out: each flagged sentence up to the next one."""
     flagged = _flagged_sentences(analysis)
     sents = analysis.sentences
-    pieces: list[str] = []
-    cursor = lo
+    cuts = []
     for i, (s, e) in enumerate(sents):
         if e <= lo or s >= hi or i not in flagged:
             continue
         nxt = sents[i + 1][0] if i + 1 < len(sents) else e
-        cut_end = min(max(nxt, e), hi)
+        cuts.append((max(s, lo), min(max(nxt, e), hi)))
+    return cuts
+
+
+def _drop_sentences(draft: str, analysis: Analysis, lo: int, hi: int) -> str:
+    """The text of ``draft[lo:hi]`` without the sentences that hold a problem."""
+    pieces: list[str] = []
+    cursor = lo
+    for s, e in _dropped(analysis, lo, hi):
         pieces.append(draft[cursor : max(s, cursor)])
-        cursor = max(cursor, cut_end)
+        cursor = max(cursor, e)
     pieces.append(draft[cursor:hi])
     return "".join(pieces)
+
+
+def _needs_recheck(analysis: Analysis, lo: int, hi: int, kept: str, body: str) -> bool:
+    """Whether dropping sentences may have changed what is quoted speech in the body.
+
+    ``kept`` is ``draft[lo:hi]`` less the cut sentences, ``body`` the same tidied. Not
+    if every quote that touched the body was either cut out whole or left whole, and
+    the kept text quotes exactly those (nothing newly paired): then every kept sentence
+    is quoted as it was, and shows exactly what it showed in the draft."""
+    cuts = _dropped(analysis, lo, hi)
+    expected = []  # the quotes left whole, in offsets of ``kept``
+    for qs, qe in analysis.quotes:
+        if qe <= lo or qs >= hi or any(s <= qs and qe <= e for s, e in cuts):
+            continue
+        if qs < lo or qe > hi or any(s < qe and qs < e for s, e in cuts):
+            return True  # a cut or the greeting/sign-off boundary goes through it
+        shift = lo + sum(e - s for s, e in cuts if e <= qs)
+        expected.append((qs - shift, qe - shift))
+    if quoted_spans(kept) != expected:
+        return True
+    # Tidying only changes runs of white space; check that it paired nothing new.
+    return [" ".join(body[s:e].split()) for s, e in quoted_spans(body)] != [
+        " ".join(kept[s:e].split()) for s, e in expected
+    ]
 
 
 def _tidy(body: str) -> str:
@@ -88,8 +119,9 @@ def build_revision(
         for h in analysis.hits
         if h.sentence not in flagged and lo <= h.start and h.end <= hi
     }
-    body = _tidy(_drop_sentences(draft, analysis, lo, hi) if flagged else body)
-    if flagged and analysis.quotes:
+    kept_text = _drop_sentences(draft, analysis, lo, hi) if flagged else body
+    body = _tidy(kept_text)
+    if flagged and analysis.quotes and _needs_recheck(analysis, lo, hi, kept_text, body):
         # Quoted speech can span sentences; dropping one may unquote words. Re-check.
         for _ in range(3):
             kept = analyze(body, ruleset) if body else None

@@ -22,7 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ._toml import tomllib
 from .errors import ConfigurationError, RuleFileError
-from .prefilter import Needles, analyse, check_syntax, pattern_keys
+from .prefilter import (
+    KEY_LEN,
+    Needles,
+    analyse,
+    check_syntax,
+    pattern_keys,
+    word_keys,
+    word_start_lead,
+)
 from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
 
 _MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -93,17 +101,32 @@ class Rule:
         object.__setattr__(self, "is_problem", is_problem(self.category))
 
 
+class WordKeys(dict[str, tuple[str, ...]]):
+    """word -> the index keys inside it, worked out on first sight of the word.
+
+    Words repeat across drafts, so this fills up and lookups stay dict lookups; it is
+    emptied when it grows large, so it cannot grow without bound."""
+
+    def __init__(self, keys: frozenset[str], short: bool) -> None:
+        super().__init__()
+        self.keys, self.short = keys, short
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) > 100_000:
+            self.clear()
+        found = self[word] = word_keys(word, self.keys, self.short)
+        return found
+
+
 @dataclass(frozen=True)
 class PatternIndex:
     """Which patterns a draft's words can trigger (see prefilter.py)."""
 
-    # letter triple -> ((needle, the (rule index, pattern index) pairs it unlocks), ...)
-    keyed: dict[str, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]]
+    keyed: dict[str, tuple[str, ...]]  # key -> the needles it stands for
+    unlocks: dict[str, tuple[tuple[int, int], ...]]  # needle -> (rule, pattern) pairs
     always: frozenset[tuple[int, int]]  # patterns with no usable key
-    keys: frozenset[str]
     extras: dict[tuple[int, int], tuple[Needles, ...]]  # (rule, pattern) -> more literal sets
-    # word -> the keys inside it; filled as drafts are read (words repeat across drafts)
-    word_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    word_keys: WordKeys = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -114,7 +137,8 @@ class RuleSet:
 
     @cached_property
     def index(self) -> PatternIndex:
-        keyed: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        keyed: dict[str, set[str]] = {}
+        unlocks: dict[str, list[tuple[int, int]]] = {}
         always: set[tuple[int, int]] = set()
         for ri, rule in enumerate(self.rules):
             for mi, (needles, _) in enumerate(rule.matchers):
@@ -123,17 +147,19 @@ class RuleSet:
                     always.add((ri, mi))
                     continue
                 for k, group in keys.items():
+                    keyed.setdefault(k, set()).update(group)
                     for needle in group:
-                        keyed.setdefault(k, {}).setdefault(needle, []).append((ri, mi))
+                        unlocks.setdefault(needle, []).append((ri, mi))
         return PatternIndex(
-            {k: tuple((n, tuple(refs)) for n, refs in v.items()) for k, v in keyed.items()},
+            {k: tuple(sorted(v)) for k, v in keyed.items()},
+            {n: tuple(refs) for n, refs in unlocks.items()},
             frozenset(always),
-            frozenset(keyed),
             {
                 (ri, mi): rule.extras[mi] if rule.extras else ()
                 for ri, rule in enumerate(self.rules)
                 for mi in range(len(rule.matchers))
             },
+            WordKeys(frozenset(keyed), any(len(k) < KEY_LEN for k in keyed)),
         )
 
     def __len__(self) -> int:
@@ -218,8 +244,10 @@ def _end_bounded(expanded: str) -> str:
     # so "sorry" never matches inside "sorryy"; punctuation at either end is free. The
     # end is asserted here; the start is checked by the engine (engine.find), because an
     # assertion at the front stops ``re`` from skipping ahead to the pattern's possible
-    # first characters, which makes a scan some ten times slower.
-    return r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
+    # first characters, which makes a scan some ten times slower. Patterns ``re`` cannot
+    # skip ahead in anyway get a leading ``\b`` when it changes no match (prefilter.py).
+    bounded = r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
+    return word_start_lead(bounded) + bounded
 
 
 def _expand_all(

@@ -45,7 +45,9 @@ class NormalizedText:
         o_start = self.origin[start]
         o_end = self.origin[end - 1] + 1
         n = len(self.original)
-        while o_end < n and _is_invisible(self.original[o_end]):
+        original = self.original
+        # (Every invisible character is outside ASCII: most ends are settled by one test.)
+        while o_end < n and not original[o_end].isascii() and _is_invisible(original[o_end]):
             o_end += 1
         return o_start, o_end
 

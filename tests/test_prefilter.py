@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allyfeedback.engine import analyze
-from allyfeedback.prefilter import index_key, required_literals
-from allyfeedback.ruleset import load_ruleset
+from allyfeedback.engine import analyze, find
+from allyfeedback.prefilter import index_key, required_literals, word_start_lead
+from allyfeedback.ruleset import LazyRegex, load_ruleset
+from allyfeedback.text import normalize
 
 RS = load_ruleset()
 
@@ -50,3 +51,35 @@ def test_required_literals() -> None:
     assert required_literals(r"x?because|maybe") == {"because", "maybe"}
     assert index_key("sorry") == "sor"
     assert index_key("i was") is None or len(index_key("i was") or "") == 3
+    assert index_key("on me") == "me"  # short words only: a two-letter key
+    assert index_key("i m") is None
+    assert not RS.index.always  # every built-in pattern is keyed: none runs on every draft
+
+
+def test_word_start_lead() -> None:
+    assert word_start_lead(r"(?:the |our )?(?:company|firm)") == r"\b"
+    assert word_start_lead(r"(?:^|(?<=\n))(?:so )*sorry") == r"\b"
+    assert word_start_lead(r"sorry") == ""  # re skips ahead to the literal: keep that
+    assert word_start_lead(r"(?:sorry|apolog)") == ""
+    assert word_start_lead(r"(?: [a-z]+)?x") == ""  # may start with a space
+    assert word_start_lead(r"(?:x )?(?:y|\.z)") == ""  # may start with a full stop
+    assert word_start_lead(r"(?:a|b)?") == ""  # may match nothing
+
+
+def test_word_start_lead_changes_no_match(dev_rows: list[dict]) -> None:
+    """Every regex given a leading \\b finds what it finds without one (engine.find
+    applies the same boundary rule to the unled regex)."""
+    led = [
+        rx
+        for rule in RS
+        for rx in [m[1] for m in rule.matchers] + [rule.exception_regex]
+        if rx is not None and rx.source.startswith(r"\b")
+    ]
+    assert len(led) > 20
+    texts = [normalize(r["text"]).text for r in dev_rows] + [
+        normalize(t).text for rule in RS for t in rule.examples_match + rule.examples_no_match
+    ]
+    for rx in led:
+        bare = LazyRegex(rx.source[2:])
+        for text in texts:
+            assert [m.span() for m in find(rx, text)] == [m.span() for m in find(bare, text)]
