@@ -127,14 +127,14 @@ def _windows(
         for ref in index.always:  # no key: find the literals themselves
             ri, mi = ref
             needles = ruleset.rules[ri].matchers[mi][0]
-            found = set(range(len(sents))) if needles is None else set()
+            where = set(range(len(sents))) if needles is None else set()
             for n in needles or ():
                 pos = text.find(n)
                 while pos != -1:
-                    found.add(max(bisect_right(starts, pos) - 1, 0))
+                    where.add(max(bisect_right(starts, pos) - 1, 0))
                     pos = text.find(n, pos + 1)
-            if found:
-                windows[ref] = sorted(found)
+            if where:
+                windows[ref] = sorted(where)
     return windows
 
 

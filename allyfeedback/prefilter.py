@@ -240,9 +240,7 @@ def index_key(needle: str) -> str | None:
     for every literal.
     """
     tokens = _TOKEN.findall(needle)
-    triples: list[str] = [
-        t[i : i + KEY_LEN] for t in tokens for i in range(len(t) - KEY_LEN + 1)
-    ]
+    triples: list[str] = [t[i : i + KEY_LEN] for t in tokens for i in range(len(t) - KEY_LEN + 1)]
     if triples:
         return next((t for t in triples if t not in _COMMON), triples[0])
     pairs = [t for t in tokens if len(t) == SHORT_KEY_LEN]

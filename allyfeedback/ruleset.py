@@ -109,12 +109,12 @@ class WordKeys(dict[str, tuple[str, ...]]):
 
     def __init__(self, keys: frozenset[str], short: bool) -> None:
         super().__init__()
-        self.keys, self.short = keys, short
+        self.index_keys, self.short = keys, short
 
     def __missing__(self, word: str) -> tuple[str, ...]:
         if len(self) > 100_000:
             self.clear()
-        found = self[word] = word_keys(word, self.keys, self.short)
+        found = self[word] = word_keys(word, self.index_keys, self.short)
         return found
 
 

@@ -113,7 +113,8 @@ def normalize(original: str) -> NormalizedText:
 
 # A sentence ends at . ! ? (and runs of them) before white space or a closing quote,
 # or at a line break.
-_SENTENCE_END = re.compile(r'[.!?]+(?:"|\))?(?=\s|$)|\n')
+# (Written to start with a character class, so ``re`` skips ahead to those characters.)
+_SENTENCE_END = re.compile(r'[.!?\n](?:(?<=\n)|[.!?]*(?:"|\))?(?=\s|$))')
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -134,7 +135,9 @@ _QUOTED = [
     re.compile(r'"[^"\n]{1,400}"'),
     re.compile("\u201c[^\u201c\u201d\n]{1,400}\u201d"),
     re.compile("\u2018[^\u2018\n]{1,400}?\u2019(?!\\w)"),
-    re.compile(r"(?<![\w'])'(?=\w)[^'\n]{1,400}?(?<=[\w.,!?])'(?![\w])"),
+    # A single quote not preceded by a word character or another quote (checked after
+    # the quote, so ``re`` can skip ahead to quote marks).
+    re.compile(r"'(?<![\w']')(?=\w)[^'\n]{1,400}?(?<=[\w.,!?])'(?![\w])"),
 ]
 
 

@@ -3,10 +3,13 @@ reports points at exactly the words it quotes."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import allyfeedback as af
+from allyfeedback.text import _QUOTED, _SENTENCE_END
 
 PHRASES = st.sampled_from(
     [
@@ -73,3 +76,26 @@ def test_revision_never_has_problems(draft: str) -> None:
     except af.InvalidDraftError:
         return
     assert af.critique(fb.revision).problems == []
+
+
+# The plain forms of two regexes that text.py writes differently so that ``re`` can skip
+# ahead to their first character; the fast forms must split text exactly the same way.
+PLAIN_SENTENCE_END = re.compile(r'[.!?]+(?:"|\))?(?=\s|$)|\n')
+PLAIN_SINGLE_QUOTE = re.compile(r"(?<![\w'])'(?=\w)[^'\n]{1,400}?(?<=[\w.,!?])'(?![\w])")
+
+
+def _spans(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in rx.finditer(text)]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .!?\"')\n\r\t'x1_é’")), max_size=40))
+def test_fast_regexes_match_their_plain_forms(text: str) -> None:
+    assert _spans(_SENTENCE_END, text) == _spans(PLAIN_SENTENCE_END, text)
+    assert _spans(_QUOTED[3], text) == _spans(PLAIN_SINGLE_QUOTE, text)
+
+
+def test_fast_regexes_match_their_plain_forms_on_dev_drafts(dev_rows: list[dict]) -> None:
+    for row in dev_rows:
+        assert _spans(_SENTENCE_END, row["text"]) == _spans(PLAIN_SENTENCE_END, row["text"])
+        assert _spans(_QUOTED[3], row["text"]) == _spans(PLAIN_SINGLE_QUOTE, row["text"])
