@@ -75,7 +75,7 @@ def resolve_ruleset(
         raise TypeError("disable and rules take a list of strings, not a single string")
     if ruleset is not None:
         return ruleset.without(disable) if disable else ruleset
-    return load_ruleset(tuple(str(r) for r in rules), tuple(sorted(set(disable))))
+    return load_ruleset(rules, disable)
 
 
 def _warnings(draft: str) -> list[str]:

@@ -252,7 +252,7 @@ def _cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
     from .ruleset import load_ruleset
 
-    rs = load_ruleset(tuple(args.rules), tuple(sorted(set(args.disable))))
+    rs = load_ruleset(args.rules, args.disable)
     if args.test:
         from .engine import example_failures
 

@@ -144,7 +144,6 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
     norm = normalize(draft)
     text = norm.text
     sents = sentence_spans(text)
-    sent_starts = [s for s, _ in sents]
     quotes = quoted_spans(draft)
     hits: list[Hit] = []
     vetoed: dict[tuple[int, int], bool] = {}  # (rule, sentence) -> an exception matches there
@@ -167,13 +166,15 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
                     ):
                         pos = start + 1
                         continue
-                    _consider(m, rule, ri, text, sents, sent_starts, norm, quotes, hits, vetoed)
+                    _consider(m, rule, ri, i, text, sents, norm, quotes, hits, vetoed)
                     pos = m.end() if m.end() > start else start + 1
     else:
+        sent_starts = [s for s, _ in sents]
         for ri, rule in enumerate(rules):
             for _, regex in rule.matchers:
                 for m in find(regex, text):
-                    _consider(m, rule, ri, text, sents, sent_starts, norm, quotes, hits, vetoed)
+                    idx = max(bisect_right(sent_starts, m.start()) - 1, 0)
+                    _consider(m, rule, ri, idx, text, sents, norm, quotes, hits, vetoed)
     orig_sents = tuple(norm.to_original(s, e) for s, e in sents)
     return Analysis(norm, orig_sents, tuple(_dedupe(hits)), tuple(quotes))
 
@@ -182,9 +183,9 @@ def _consider(
     m: re.Match[str],
     rule: Rule,
     order: int,
+    idx: int,  # the sentence the match starts in
     text: str,
     sents: list[tuple[int, int]],
-    sent_starts: list[int],
     norm: NormalizedText,
     quotes: list[tuple[int, int]],
     hits: list[Hit],
@@ -194,7 +195,6 @@ def _consider(
     start, end = m.span()
     if start == end:
         return
-    idx = max(bisect_right(sent_starts, start) - 1, 0)
     s_start, s_end = sents[idx]
     if rule.exception_regex is not None:
         veto = vetoed.get((order, idx))

@@ -35,6 +35,10 @@ _WORD_CHAR = re.compile(r"\w")
 
 # A literal this short is in almost every text: it filters nothing.
 _MIN_USEFUL = 3
+# Extra literal sets: how many per pattern, and how large (a larger set costs more to
+# check than the scan it may spare).
+_MAX_EXTRAS = 2
+_MAX_EXTRA_NEEDLES = 12
 
 Needles = frozenset[str]
 
@@ -207,10 +211,12 @@ def analyse(pattern: str) -> tuple[Needles | None, tuple[Needles, ...]]:
     if _quality(best)[1] < _MIN_USEFUL:
         return None, ()
     extras = [
-        c for c in candidates if c is not best and min(map(len, c)) >= _MIN_USEFUL and len(c) <= 12
+        c
+        for c in candidates
+        if c is not best and min(map(len, c)) >= _MIN_USEFUL and len(c) <= _MAX_EXTRA_NEEDLES
     ]
     extras.sort(key=_quality, reverse=True)
-    return best, tuple(extras[:2])
+    return best, tuple(extras[:_MAX_EXTRAS])
 
 
 _TOKEN = re.compile(r"\w+")

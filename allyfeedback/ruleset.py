@@ -374,12 +374,22 @@ def builtin_macros() -> dict[str, str]:
     return {str(k): str(v) for k, v in macros.items()}
 
 
-@lru_cache(maxsize=32)
-def load_ruleset(extra_files: tuple[str, ...] = (), disabled: tuple[str, ...] = ()) -> RuleSet:
+def load_ruleset(extra_files: Iterable[str] = (), disabled: Iterable[str] = ()) -> RuleSet:
     """The built-in rules plus ``extra_files``, less ``disabled`` ids or categories.
 
     Cached: rule sets are immutable, and compiling them is the slow part of a first call.
+    The same arguments in any order or form give the same object, so a process that calls
+    this and ``critique`` compiles and indexes its rules once.
     """
+    if isinstance(extra_files, str) or isinstance(disabled, str):
+        raise TypeError("extra_files and disabled take a list of strings, not a single string")
+    return _cached_ruleset(tuple(str(f) for f in extra_files), tuple(sorted(set(disabled))))
+
+
+@lru_cache(maxsize=32)
+def _cached_ruleset(extra_files: tuple[str, ...], disabled: tuple[str, ...]) -> RuleSet:
+    if disabled:  # built from the full set, so its rules are not parsed again
+        return _cached_ruleset(extra_files, ()).without(disabled)
     macros = builtin_macros()
     rules: list[Rule] = []
     for where, text in _builtin_files():
@@ -398,4 +408,4 @@ def load_ruleset(extra_files: tuple[str, ...] = (), disabled: tuple[str, ...] = 
         if r.id in seen:
             raise RuleFileError(f"{r.origin}: rule id {r.id} is defined twice")
         seen.add(r.id)
-    return RuleSet(tuple(rules)).without(disabled) if disabled else RuleSet(tuple(rules))
+    return RuleSet(tuple(rules))

@@ -112,3 +112,16 @@ def test_duplicate_rule_ids_are_rejected(tmp_path) -> None:  # type: ignore[no-u
     )
     with pytest.raises(af.RuleFileError, match="defined twice"):
         af.critique("I'm sorry.", rules=[str(dup)])
+
+
+def test_load_ruleset_gives_one_object_per_rule_set() -> None:
+    """The API, the CLI and callers of load_ruleset share one compiled, indexed set."""
+    from allyfeedback.api import resolve_ruleset
+
+    assert load_ruleset() is load_ruleset((), ()) is resolve_ruleset()
+    quiet = load_ruleset(disabled=["minimizing", "apology"])
+    assert quiet is load_ruleset((), ("apology", "minimizing", "apology"))
+    full = load_ruleset().rules
+    assert any(r is quiet.rules[0] for r in full)  # built from the full set, not re-parsed
+    with pytest.raises(TypeError):
+        load_ruleset(disabled="minimizing")
