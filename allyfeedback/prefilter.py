@@ -47,12 +47,21 @@ def _longest_run(needle: str) -> int:
     return max((len(t) for t in re.findall(r"\w+", needle)), default=0)
 
 
-def _quality(needles: Needles) -> tuple[bool, int, int]:
-    """Prefer sets the word index can use (every needle has a 3-letter run), then
-    longer needles, then fewer of them."""
+def _distinctive(needle: str) -> bool:
+    """Whether the needle holds a word of three letters or more that is not common."""
+    return any(len(t) >= 3 and t not in _COMMON_WORD_SET for t in _TOKEN.findall(needle))
+
+
+def _quality(needles: Needles) -> tuple[bool, bool, bool, int, int]:
+    """Prefer sets the word index can use (every needle has a 3-letter run), then sets
+    long enough to filter anything, then sets whose every needle holds an uncommon word
+    (they turn up in fewer sentences), then longer needles, then fewer of them."""
+    shortest = min(len(n) for n in needles)
     return (
         all(_longest_run(n) >= 3 for n in needles),
-        min(len(n) for n in needles),
+        shortest >= _MIN_USEFUL,
+        all(_distinctive(n) for n in needles),
+        shortest,
         -len(needles),
     )
 
@@ -208,7 +217,7 @@ def analyse(pattern: str) -> tuple[Needles | None, tuple[Needles, ...]]:
     if not candidates:
         return None, ()
     best = max(candidates, key=_quality)
-    if _quality(best)[1] < _MIN_USEFUL:
+    if not _quality(best)[1]:
         return None, ()
     extras = [
         c
@@ -222,8 +231,9 @@ def analyse(pattern: str) -> tuple[Needles | None, tuple[Needles, ...]]:
 _TOKEN = re.compile(r"\w+")
 KEY_LEN = 3
 SHORT_KEY_LEN = 2
-# Letter triples found in most drafts (from the commonest words of apologies): a key
-# made of one of these would filter nothing, so a rarer triple is chosen when there is one.
+# The commonest words of apologies, and the letter triples in them: a key made of one of
+# these would filter little, so a rarer triple is chosen when there is one, and a literal
+# set whose every literal holds a rarer word is preferred (see _quality).
 _COMMON_WORDS = (
     "the you your that this what with have was were would could should they them their "
     "there then than will about just only really sorry feel know think want like said "
@@ -231,8 +241,9 @@ _COMMON_WORDS = (
     "its more now one our out some thing things time very when who why work been being "
     "into over team meeting"
 )
+_COMMON_WORD_SET = frozenset(_COMMON_WORDS.split())
 _COMMON = frozenset(
-    w[i : i + KEY_LEN] for w in _COMMON_WORDS.split() for i in range(len(w) - KEY_LEN + 1)
+    w[i : i + KEY_LEN] for w in _COMMON_WORD_SET for i in range(len(w) - KEY_LEN + 1)
 )
 
 
