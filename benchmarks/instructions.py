@@ -1,0 +1,68 @@
+"""Instructions per draft, counted by valgrind: a steady figure where wall time is not.
+
+    python benchmarks/instructions.py analyze      # the rule engine alone
+    python benchmarks/instructions.py critique     # the whole rules-mode critique
+
+Runs this file twice under ``valgrind --tool=callgrind`` (same warm-up, then 0 and N
+drafts) and prints the difference divided by N. Needs valgrind; takes a few minutes.
+The hash seed is fixed, because set and dict order changes the count by up to 10%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def workload(mode: str, n: int) -> None:
+    import allyfeedback as af
+    from allyfeedback.engine import analyze
+    from allyfeedback.ruleset import load_ruleset
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_rules import make_drafts
+
+    drafts = make_drafts(1000)
+    rs = load_ruleset()
+    for d in drafts:  # steady state: patterns compiled, word keys cached
+        af.critique(d, backend="rules")
+    for d in drafts[:n]:
+        if mode == "analyze":
+            analyze(d, rs)
+        else:
+            af.critique(d, backend="rules")
+
+
+def count(mode: str, n: int) -> int:
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    cmd += [sys.executable, __file__, mode, "--run", str(n)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stderr
+    found = re.search(r"Collected : (\d+)", out)
+    if not found:
+        raise SystemExit("valgrind printed no instruction count:\n" + out[-2000:])
+    return int(found.group(1))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["analyze", "critique"])
+    ap.add_argument("--drafts", type=int, default=100)
+    ap.add_argument("--run", type=int, help=argparse.SUPPRESS)  # the child process
+    args = ap.parse_args()
+    if args.run is not None:
+        workload(args.mode, args.run)
+        return
+    per_draft = (count(args.mode, args.drafts) - count(args.mode, 0)) / args.drafts
+    print(f"{args.mode}: {per_draft / 1e6:.2f} M instructions per draft")
+
+
+if __name__ == "__main__":
+    main()
