@@ -178,8 +178,19 @@ def _skips_ahead(items: list[tuple[Any, Any]]) -> bool:
     return False
 
 
-def word_start_lead(pattern: str) -> str:
-    """``\\b`` when it is worth putting in front of ``pattern``, else ``""``.
+Tree = list[tuple[Any, Any]]  # a parsed pattern: its (opcode, argument) pairs
+
+
+def parse(pattern: str) -> Tree:
+    """The parse tree of ``pattern`` (raises ``re.error`` if it does not parse). Parsing
+    is the slow part of loading rules, so the loader parses each pattern once and hands
+    the tree to ``analyse_tree`` and ``lead_for``."""
+    return list(_sre_parse.parse(pattern).data)
+
+
+def lead_for(alternatives: list[Tree]) -> str:
+    """``\\b`` when it is worth putting in front of the alternation of ``alternatives``,
+    else ``""``.
 
     The engine only keeps matches that start at a word boundary. When every match
     starts with a word character, a leading ``\\b`` asks for the same thing, and lets
@@ -187,15 +198,18 @@ def word_start_lead(pattern: str) -> str:
     there. It is only worth it where ``re`` cannot skip ahead anyway: in front of a
     literal it would stop the fast search for that literal.
     """
-    items = list(_sre_parse.parse(pattern).data)
-    if _skips_ahead(items) or not _starts_with_word(items):
+    if len(alternatives) == 1:
+        skips = _skips_ahead(alternatives[0])
+    else:  # re skips ahead in an alternation only if every branch starts with a literal
+        skips = all(alt and alt[0][0] is _LITERAL for alt in alternatives)
+    if skips or not all(_starts_with_word(alt) for alt in alternatives):
         return ""
     return r"\b"
 
 
-def check_syntax(pattern: str) -> None:
-    """Raise ``re.error`` if ``pattern`` does not parse (cheaper than compiling it)."""
-    _sre_parse.parse(pattern)
+def word_start_lead(pattern: str) -> str:
+    """``lead_for`` one pattern given as text."""
+    return lead_for([parse(pattern)])
 
 
 def required_literals(pattern: str) -> Needles | None:
@@ -209,9 +223,13 @@ def analyse(pattern: str) -> tuple[Needles | None, tuple[Needles, ...]]:
     """The best literal set of ``pattern`` (as ``required_literals``) and up to two more
     sets a match must also contain one member of: cheap extra checks that spare a
     regex scan when the first literal is there but the rest of the pattern is not."""
-    tree = _sre_parse.parse(pattern)
+    return analyse_tree(parse(pattern))
+
+
+def analyse_tree(tree: Tree) -> tuple[Needles | None, tuple[Needles, ...]]:
+    """``analyse`` for an already parsed pattern."""
     try:
-        candidates = _candidates(tree.data)  # the (opcode, argument) pairs
+        candidates = _candidates(tree)
     except Exception:  # an opcode this analysis does not know: no prefilter, no wrong skip
         return None, ()
     if not candidates:

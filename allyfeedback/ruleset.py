@@ -25,11 +25,12 @@ from .errors import ConfigurationError, RuleFileError
 from .prefilter import (
     KEY_LEN,
     Needles,
-    analyse,
-    check_syntax,
+    Tree,
+    analyse_tree,
+    lead_for,
+    parse,
     pattern_keys,
     word_keys,
-    word_start_lead,
 )
 from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
 
@@ -239,43 +240,35 @@ class LazyRegex:
         return self.compiled.search(text, pos, endpos)
 
 
-def _end_bounded(expanded: str) -> str:
+def _end_bounded(expanded: str, lead: str = "") -> str:
     # A match that starts or ends with a word character must do so at a word boundary,
     # so "sorry" never matches inside "sorryy"; punctuation at either end is free. The
     # end is asserted here; the start is checked by the engine (engine.find), because an
     # assertion at the front stops ``re`` from skipping ahead to the pattern's possible
     # first characters, which makes a scan some ten times slower. Patterns ``re`` cannot
-    # skip ahead in anyway get a leading ``\b`` when it changes no match (prefilter.py).
-    bounded = r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
-    return word_start_lead(bounded) + bounded
+    # skip ahead in anyway get a leading ``\b`` (``lead``, see prefilter.lead_for).
+    return lead + r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
 
 
 def _expand_all(
-    patterns: Sequence[str], macros: dict[str, str], where: str, check: bool = True
-) -> list[str]:
+    patterns: Sequence[str], macros: dict[str, str], where: str
+) -> list[tuple[str, Tree]]:
+    """Each pattern with its macros expanded, and its parse tree (parsed once here)."""
     out = []
     for p in patterns:
         expanded = _expand(p, macros, where)
-        if check:
-            try:
-                check_syntax(expanded)
-            except re.error as exc:
-                raise RuleFileError(f"{where}: bad pattern {p!r}: {exc}") from None
-        out.append(expanded)
+        try:
+            out.append((expanded, parse(expanded)))
+        except re.error as exc:
+            raise RuleFileError(f"{where}: bad pattern {p!r}: {exc}") from None
     return out
-
-
-def _analysed(expanded: str, where: str) -> tuple[Needles | None, tuple[Needles, ...]]:
-    try:
-        return analyse(expanded)  # parses the pattern, so it checks it too
-    except re.error as exc:
-        raise RuleFileError(f"{where}: bad pattern {expanded!r}: {exc}") from None
 
 
 def _compile(patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool) -> LazyRegex:
     """All patterns as one regex (used for exceptions, searched once per match)."""
     parts = _expand_all(patterns, macros, where)
-    return _lazy(_end_bounded("|".join(f"(?:{p})" for p in parts)), where, eager)
+    joined = "|".join(f"(?:{p})" for p, _ in parts)
+    return _lazy(_end_bounded(joined, lead_for([tree for _, tree in parts])), where, eager)
 
 
 def _lazy(source: str, where: str, eager: bool) -> LazyRegex:
@@ -290,9 +283,9 @@ def _matchers(
 ) -> tuple[tuple[tuple[Needles | None, LazyRegex], ...], tuple[tuple[Needles, ...], ...]]:
     """Each pattern's (literal prefilter, regex), and the extra literal sets of each."""
     matchers, extras = [], []
-    for p in _expand_all(patterns, macros, where, check=False):
-        needles, more = _analysed(p, where)
-        matchers.append((needles, _lazy(_end_bounded(p), where, eager)))
+    for p, tree in _expand_all(patterns, macros, where):
+        needles, more = analyse_tree(tree)
+        matchers.append((needles, _lazy(_end_bounded(p, lead_for([tree])), where, eager)))
         extras.append(more)
     return tuple(matchers), tuple(extras)
 
