@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import reduce
+from itertools import pairwise
+from operator import itemgetter, or_
 from typing import NamedTuple
 
+from .pattern_index import PatternIndex
 from .ruleset import LazyRegex, Rule, RuleSet
 from .text import NormalizedText, normalize, quoted_spans, sentence_spans
 
@@ -54,6 +58,9 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 _WORD = re.compile(r"\w+")
 
 
+Search = Callable[[str, int, int], "re.Match[str] | None"]
+
+
 def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
@@ -76,66 +83,58 @@ def find(
         pos = m.end() if m.end() > start else start + 1
 
 
-def _windows(
-    text: str, sents: list[tuple[int, int]], ruleset: RuleSet
-) -> dict[tuple[int, int], list[int]]:
-    """For each pattern a draft can trigger, the sentences it must be run in.
+def _found(search: Search, text: str, pos: int, end: int) -> bool:
+    """Whether ``find`` would yield anything (without making a generator)."""
+    while (m := search(text, pos, end)) is not None:
+        start = m.start()
+        after_word = start > 0 and _is_word(text[start - 1])
+        if not (after_word and start < len(text) and _is_word(text[start])):
+            return True
+        pos = start + 1
+    return False
 
-    A pattern only runs in sentences holding one of its literals (and one of each of its
-    extra literal sets): patterns never span sentences, and scanning one sentence is far
-    cheaper than the whole draft. Literals are found through the keys of the sentence's
-    words (see prefilter.py). Plain loops on purpose: ``in`` as an operator is cheaper
-    than ``map``/``filter`` over ``str.__contains__`` (measured in docs/performance.md).
+
+def _windows(
+    text: str, sents: list[tuple[int, int]], index: PatternIndex
+) -> tuple[dict[int, list[int]], list[int]]:
+    """For each pattern a draft can trigger, the sentences it must be run in; and for
+    each sentence, the bits of the literal sets its words may hold.
+
+    A pattern only runs in sentences whose words may hold one of its literals and one of
+    each of its extra literal sets: patterns never span sentences, and scanning one
+    sentence is far cheaper than the whole draft. Every step here is a dict lookup, a
+    set union or an OR run in C (see pattern_index.py for why this is safe).
     """
-    index = ruleset.index
-    keyed, unlocks, extras_of = index.keyed, index.unlocks, index.extras
-    word_keys = index.word_keys.__getitem__
-    windows: dict[tuple[int, int], list[int]] = {}
+    words, pairs = index.words.__getitem__, index.pairs.__getitem__
+    required, always = index.required, index.always
+    windows: dict[int, list[int]] = {}
+    present: list[int] = []
+    first = itemgetter(0)
+    second = itemgetter(1)
     for i, (s, e) in enumerate(sents):
-        chunk = text[s:e]
-        keys: set[str] = set()
-        for word in _WORD.findall(chunk):
-            found = word_keys(word)
-            if found:
-                keys.update(found)
-        candidates: set[tuple[int, int]] = set()
-        for key in keys:
-            for needle in keyed[key]:
-                if needle in chunk:
-                    candidates.update(unlocks[needle])
-        touched: dict[frozenset[str], bool] = {}  # extra literal set -> found in this sentence
-        for ref in candidates:
-            for ex in extras_of[ref]:
-                hit = touched.get(ex)
-                if hit is None:
-                    hit = False
-                    for x in ex:
-                        if x in chunk:
-                            hit = True
-                            break
-                    touched[ex] = hit
-                if not hit:
-                    break
-            else:
-                marked = windows.get(ref)
+        tokens = _WORD.findall(text, s, e)
+        found = list(map(words, tokens))
+        found += map(pairs, pairwise(tokens))
+        patterns = _union(*map(first, found))
+        if not patterns and not always:
+            present.append(0)
+            continue
+        bits = reduce(or_, map(second, found), 0)
+        present.append(bits)
+        missing = ~bits
+        for p in patterns:
+            if not required[p] & missing:
+                marked = windows.get(p)
                 if marked is None:
-                    windows[ref] = [i]
+                    windows[p] = [i]
                 else:
                     marked.append(i)
-    if index.always:
-        starts = [s for s, _ in sents]
-        for ref in index.always:  # no key: find the literals themselves
-            ri, mi = ref
-            needles = ruleset.rules[ri].matchers[mi][0]
-            where = set(range(len(sents))) if needles is None else set()
-            for n in needles or ():
-                pos = text.find(n)
-                while pos != -1:
-                    where.add(max(bisect_right(starts, pos) - 1, 0))
-                    pos = text.find(n, pos + 1)
-            if where:
-                windows[ref] = sorted(where)
-    return windows
+        for p in always:
+            windows.setdefault(p, []).append(i)
+    return windows, present
+
+
+_union = frozenset[int]().union
 
 
 def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Analysis:
@@ -149,12 +148,17 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
     vetoed: dict[tuple[int, int], bool] = {}  # (rule, sentence) -> an exception matches there
     rules = ruleset.rules
     if use_prefilter:
-        windows = _windows(text, sents, ruleset)
+        index = ruleset.index
+        windows, present = _windows(text, sents, index)
         n = len(text)
-        for ri, mi in sorted(windows):  # rule order, so the first rule wins in _dedupe
+        refs, searches = index.refs, ruleset.searches
+        for p in sorted(windows):  # rule order, so the first rule wins in _dedupe
+            ri, mi = refs[p]
             rule = rules[ri]
-            search = rule.matchers[mi][1].compiled.search
-            for i in windows[ri, mi]:  # in sentence order
+            search = searches[p]
+            if search is None:
+                search = searches[p] = rule.matchers[mi][1].compiled.search
+            for i in windows[p]:  # in sentence order
                 pos, end = sents[i]
                 while (m := search(text, pos, end)) is not None:  # find(), inlined
                     start = m.start()
@@ -166,6 +170,8 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
                     ):
                         pos = start + 1
                         continue
+                    if index.exception_bits[ri] and not index.exception_bits[ri] & present[i]:
+                        vetoed[ri, i] = False  # no exception literal in this sentence
                     _consider(m, rule, ri, i, text, sents, norm, quotes, hits, vetoed)
                     pos = m.end() if m.end() > start else start + 1
     else:
@@ -199,7 +205,7 @@ def _consider(
     if rule.exception_regex is not None:
         veto = vetoed.get((order, idx))
         if veto is None:
-            veto = next(find(rule.exception_regex, text, s_start, s_end), None) is not None
+            veto = _found(rule.exception_regex.compiled.search, text, s_start, s_end)
             vetoed[order, idx] = veto
         if veto:
             return

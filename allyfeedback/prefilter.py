@@ -35,10 +35,11 @@ _WORD_CHAR = re.compile(r"\w")
 
 # A literal this short is in almost every text: it filters nothing.
 _MIN_USEFUL = 3
-# Extra literal sets: how many per pattern, and how large (a larger set costs more to
-# check than the scan it may spare).
-_MAX_EXTRAS = 2
-_MAX_EXTRA_NEEDLES = 12
+# Extra literal sets: how many per pattern, and how large. Checking them costs one bit
+# each (pattern_index.py), so the limits only bound the index; past eight sets of 100
+# literals, no fewer scans were left to spare (docs/performance.md).
+_MAX_EXTRAS = 8
+_MAX_EXTRA_NEEDLES = 100
 
 Needles = frozenset[str]
 
@@ -49,7 +50,7 @@ def _longest_run(needle: str) -> int:
 
 def _distinctive(needle: str) -> bool:
     """Whether the needle holds a word of three letters or more that is not common."""
-    return any(len(t) >= 3 and t not in _COMMON_WORD_SET for t in _TOKEN.findall(needle))
+    return any(len(t) >= 3 and t not in COMMON_WORDS for t in _TOKEN.findall(needle))
 
 
 def _quality(needles: Needles) -> tuple[bool, bool, bool, int, int]:
@@ -220,7 +221,7 @@ def required_literals(pattern: str) -> Needles | None:
 
 
 def analyse(pattern: str) -> tuple[Needles | None, tuple[Needles, ...]]:
-    """The best literal set of ``pattern`` (as ``required_literals``) and up to two more
+    """The best literal set of ``pattern`` (as ``required_literals``) and up to eight more
     sets a match must also contain one member of: cheap extra checks that spare a
     regex scan when the first literal is there but the rest of the pattern is not."""
     return analyse_tree(parse(pattern))
@@ -247,11 +248,8 @@ def analyse_tree(tree: Tree) -> tuple[Needles | None, tuple[Needles, ...]]:
 
 
 _TOKEN = re.compile(r"\w+")
-KEY_LEN = 3
-SHORT_KEY_LEN = 2
-# The commonest words of apologies, and the letter triples in them: a key made of one of
-# these would filter little, so a rarer triple is chosen when there is one, and a literal
-# set whose every literal holds a rarer word is preferred (see _quality).
+# The commonest words of apologies: a literal set whose every literal holds a rarer word
+# is preferred (see _quality), and the pattern index prefers rarer words (pattern_index.py).
 _COMMON_WORDS = (
     "the you your that this what with have was were would could should they them their "
     "there then than will about just only really sorry feel know think want like said "
@@ -259,46 +257,4 @@ _COMMON_WORDS = (
     "its more now one our out some thing things time very when who why work been being "
     "into over team meeting"
 )
-_COMMON_WORD_SET = frozenset(_COMMON_WORDS.split())
-_COMMON = frozenset(
-    w[i : i + KEY_LEN] for w in _COMMON_WORD_SET for i in range(len(w) - KEY_LEN + 1)
-)
-
-
-def index_key(needle: str) -> str | None:
-    """Letters that must appear inside one word of any text containing ``needle``.
-
-    Every letter triple of a word-character run of the needle qualifies; the first one
-    that is not common is chosen. A needle of short words only ("on me") is keyed by
-    its longest two-letter run instead, so it never has to be searched for in every
-    draft. The engine indexes a draft's words by these keys once, instead of searching
-    for every literal.
-    """
-    tokens = _TOKEN.findall(needle)
-    triples: list[str] = [t[i : i + KEY_LEN] for t in tokens for i in range(len(t) - KEY_LEN + 1)]
-    if triples:
-        return next((t for t in triples if t not in _COMMON), triples[0])
-    pairs = [t for t in tokens if len(t) == SHORT_KEY_LEN]
-    return pairs[-1] if pairs else None
-
-
-def word_keys(word: str, keys: frozenset[str], short: bool) -> tuple[str, ...]:
-    """The keys inside ``word`` (``short``: the index holds two-letter keys too)."""
-    found = {word[k : k + KEY_LEN] for k in range(len(word) - KEY_LEN + 1)}
-    if short:
-        found.update(word[k : k + SHORT_KEY_LEN] for k in range(len(word) - 1))
-    return tuple(found & keys)
-
-
-def pattern_keys(needles: Needles | None) -> dict[str, tuple[str, ...]] | None:
-    """Each key of a pattern with the needles it stands for, or ``None`` if any needle
-    has no key (the pattern then runs on every draft)."""
-    if needles is None:
-        return None
-    keys: dict[str, list[str]] = {}
-    for n in sorted(needles):
-        k = index_key(n)
-        if k is None:
-            return None
-        keys.setdefault(k, []).append(n)
-    return {k: tuple(v) for k, v in keys.items()}
+COMMON_WORDS = frozenset(_COMMON_WORDS.split())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -22,16 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ._toml import tomllib
 from .errors import ConfigurationError, RuleFileError
-from .prefilter import (
-    KEY_LEN,
-    Needles,
-    Tree,
-    analyse_tree,
-    lead_for,
-    parse,
-    pattern_keys,
-    word_keys,
-)
+from .pattern_index import PatternIndex, build_index
+from .prefilter import Needles, Tree, analyse_tree, lead_for, parse
 from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
 
 _MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -96,38 +88,12 @@ class Rule:
     exception_regex: LazyRegex | None = field(repr=False, compare=False)
     # Per pattern, more literal sets a match must also touch (checked before scanning).
     extras: tuple[tuple[Needles, ...], ...] = field(default=(), repr=False, compare=False)
+    # Literals one of which every exception match contains (``None``: no such set).
+    exception_literals: Needles | None = field(default=None, repr=False, compare=False)
     is_problem: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "is_problem", is_problem(self.category))
-
-
-class WordKeys(dict[str, tuple[str, ...]]):
-    """word -> the index keys inside it, worked out on first sight of the word.
-
-    Words repeat across drafts, so this fills up and lookups stay dict lookups; it is
-    emptied when it grows large, so it cannot grow without bound."""
-
-    def __init__(self, keys: frozenset[str], short: bool) -> None:
-        super().__init__()
-        self.index_keys, self.short = keys, short
-
-    def __missing__(self, word: str) -> tuple[str, ...]:
-        if len(self) > 100_000:
-            self.clear()
-        found = self[word] = word_keys(word, self.index_keys, self.short)
-        return found
-
-
-@dataclass(frozen=True)
-class PatternIndex:
-    """Which patterns a draft's words can trigger (see prefilter.py)."""
-
-    keyed: dict[str, tuple[str, ...]]  # key -> the needles it stands for
-    unlocks: dict[str, tuple[tuple[int, int], ...]]  # needle -> (rule, pattern) pairs
-    always: frozenset[tuple[int, int]]  # patterns with no usable key
-    extras: dict[tuple[int, int], tuple[Needles, ...]]  # (rule, pattern) -> more literal sets
-    word_keys: WordKeys = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -138,30 +104,24 @@ class RuleSet:
 
     @cached_property
     def index(self) -> PatternIndex:
-        keyed: dict[str, set[str]] = {}
-        unlocks: dict[str, list[tuple[int, int]]] = {}
-        always: set[tuple[int, int]] = set()
+        """Which patterns a sentence's words can trigger (see pattern_index.py)."""
+        refs, patterns = [], []
         for ri, rule in enumerate(self.rules):
-            for mi, (needles, _) in enumerate(rule.matchers):
-                keys = pattern_keys(needles)
-                if keys is None:
-                    always.add((ri, mi))
-                    continue
-                for k, group in keys.items():
-                    keyed.setdefault(k, set()).update(group)
-                    for needle in group:
-                        unlocks.setdefault(needle, []).append((ri, mi))
-        return PatternIndex(
-            {k: tuple(sorted(v)) for k, v in keyed.items()},
-            {n: tuple(refs) for n, refs in unlocks.items()},
-            frozenset(always),
-            {
-                (ri, mi): rule.extras[mi] if rule.extras else ()
-                for ri, rule in enumerate(self.rules)
-                for mi in range(len(rule.matchers))
-            },
-            WordKeys(frozenset(keyed), any(len(k) < KEY_LEN for k in keyed)),
+            for mi, (first, _) in enumerate(rule.matchers):
+                refs.append((ri, mi))
+                patterns.append((first, rule.extras[mi] if rule.extras else ()))
+        return build_index(
+            patterns,
+            refs,
+            [rule.exception_literals for rule in self.rules],
         )
+
+    @cached_property
+    def searches(self) -> list[Callable[[str, int, int], re.Match[str] | None] | None]:
+        """Each pattern's compiled ``search`` by pattern number (as in ``index.refs``),
+        filled in by the engine on first use: one list lookup per scan instead of two
+        attribute lookups and a property call."""
+        return [None] * len(self.index.refs)
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -264,11 +224,22 @@ def _expand_all(
     return out
 
 
-def _compile(patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool) -> LazyRegex:
-    """All patterns as one regex (used for exceptions, searched once per match)."""
+def _compile(
+    patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool
+) -> tuple[LazyRegex, Needles | None]:
+    """All patterns as one regex (used for exceptions, searched once per match), and
+    literals one of which every match contains (``None`` if some pattern has none)."""
     parts = _expand_all(patterns, macros, where)
     joined = "|".join(f"(?:{p})" for p, _ in parts)
-    return _lazy(_end_bounded(joined, lead_for([tree for _, tree in parts])), where, eager)
+    literals: set[str] = set()
+    for _, tree in parts:
+        found = analyse_tree(tree)[0]
+        if found is None:
+            literals = set()
+            break
+        literals.update(found)
+    regex = _lazy(_end_bounded(joined, lead_for([tree for _, tree in parts])), where, eager)
+    return regex, (frozenset(literals) if literals else None)
 
 
 def _lazy(source: str, where: str, eager: bool) -> LazyRegex:
@@ -323,6 +294,11 @@ def parse_rule_file(
             raise RuleFileError(f"{rwhere}: a problem rule needs a message and a suggestion")
         severity: Severity = r.severity or DEFAULT_SEVERITY.get(category, "medium")
         matchers, extras = _matchers(r.patterns, macros, rwhere, eager)
+        exception_regex, exception_literals = (
+            _compile(r.exceptions, macros, rwhere + " (exceptions)", eager)
+            if r.exceptions
+            else (None, None)
+        )
         rules.append(
             Rule(
                 id=r.id,
@@ -338,11 +314,8 @@ def parse_rule_file(
                 origin=where,
                 matchers=matchers,
                 extras=extras,
-                exception_regex=(
-                    _compile(r.exceptions, macros, rwhere + " (exceptions)", eager)
-                    if r.exceptions
-                    else None
-                ),
+                exception_regex=exception_regex,
+                exception_literals=exception_literals,
             )
         )
     return rules

@@ -26,15 +26,22 @@ from allyfeedback.ruleset import load_ruleset  # noqa: E402
 
 
 def make_drafts(n: int, words: int = 100) -> list[str]:
-    """Deterministic ~100-word drafts stitched from the labelled development set."""
+    """Deterministic drafts of about ``words`` words, stitched from the labelled
+    development set: each takes the next drafts of the set (with a stride, so
+    neighbours differ) while that brings its length closer to ``words``."""
     rows = [json.loads(x) for x in (ROOT / "tests/data/dev.jsonl").read_text("utf-8").splitlines()]
     texts = [r["text"].replace("\r\n", "\n") for r in rows]
     drafts, i = [], 0
     while len(drafts) < n:
         parts: list[str] = []
-        while sum(len(p.split()) for p in parts) < words:
+        total = 0
+        while True:
+            size = len(texts[i % len(texts)].split())
+            if parts and abs(total + size - words) >= abs(total - words):
+                break
             parts.append(texts[i % len(texts)])
-            i += 7  # stride so neighbours differ
+            total += size
+            i += 7
         drafts.append(" ".join(parts))
     return drafts
 

@@ -1,0 +1,237 @@
+"""Which patterns can match in a sentence, read from the sentence's words.
+
+Each pattern comes with literal sets (see prefilter.py): every match contains one literal
+of its first set and one of each extra set. A literal's word characters fall into whole
+words of the text, so words say which literals a sentence may hold: ``"apologi"`` needs a
+word containing it, ``" acknowledge"`` a word starting with it, and ``" a joke"`` the
+word ``a`` followed by a word starting with ``joke``. So the index looks at each word
+and each pair of neighbouring words once, and caches what it finds: words repeat from
+draft to draft, and a lookup is one dict access in C. What it finds is
+
+- the patterns whose first literal set may be present (a set of pattern numbers), and
+- a bit mask with one bit per extra literal set (and per rule's exception literals)
+  that may be present.
+
+A sentence's sets and masks are joined with C-level unions and ORs, so choosing the
+patterns for a sentence takes no Python loop over literals. The test is never stricter
+than looking for the literals themselves (a test checks this on every labelled draft),
+so no match is lost; it is slightly looser, which costs about one extra scan in twenty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from .prefilter import COMMON_WORDS, Needles
+
+# A condition on one word: (kind, token), where kind says where the token sits in it.
+Condition = tuple[str, str]
+WORD, PREFIX, SUFFIX, INSIDE = "word", "prefix", "suffix", "inside"
+_TOKEN = re.compile(r"\w+")
+EMPTY: frozenset[int] = frozenset()
+# A cache is emptied when it grows past this, so it cannot grow without bound.
+CACHE_LIMIT = 100_000
+# Words longer than this are looked at but not cached (a draft without spaces is one
+# huge "word"; caching it would only waste memory).
+_CACHE_WORD_LEN = 40
+
+
+def _tokens(literal: str) -> list[Condition]:
+    """The literal's runs of word characters, each with the condition a text word that
+    holds it must meet: a run with a non-word character on both sides in the literal is
+    a whole word of the text, one with such a character only before it starts a word..."""
+    out = []
+    for m in _TOKEN.finditer(literal):
+        before, after = m.start() > 0, m.end() < len(literal)
+        kind = WORD if before and after else PREFIX if before else SUFFIX if after else INSIDE
+        out.append((kind, m.group()))
+    return out
+
+
+def _rank(cond: Condition) -> tuple[bool, bool, int]:
+    """How few sentences a condition holds in: uncommon tokens, whole words, length."""
+    kind, token = cond
+    return (len(token) >= 3 and token not in COMMON_WORDS, kind == WORD, len(token))
+
+
+def literal_test(literal: str) -> tuple[Condition, ...] | None:
+    """The conditions on one word, or on two neighbouring words, that any text holding
+    ``literal`` meets; ``None`` if the literal has no word character."""
+    tokens = _tokens(literal)
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return (tokens[0],)
+    # The neighbouring pair whose rarer token is rarest, then whose other token is.
+    best = max(
+        range(len(tokens) - 1),
+        key=lambda i: sorted((_rank(tokens[i]), _rank(tokens[i + 1])), reverse=True),
+    )
+    return tokens[best], tokens[best + 1]
+
+
+def holds(cond: Condition, word: str) -> bool:
+    kind, token = cond
+    if kind == WORD:
+        return word == token
+    if kind == PREFIX:
+        return word.startswith(token)
+    if kind == SUFFIX:
+        return word.endswith(token)
+    return token in word
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Cache(dict[K, V], Generic[K, V]):
+    """A dict that works out a missing value on first sight (so lookups can run in C
+    through ``map``), emptied when it grows past ``CACHE_LIMIT``."""
+
+    def __init__(self, compute: Callable[[K], V], keep: Callable[[K], bool]) -> None:
+        super().__init__()
+        self.compute, self.keep = compute, keep
+
+    def __missing__(self, key: K) -> V:
+        value = self.compute(key)
+        if self.keep(key):
+            if len(self) >= CACHE_LIMIT:
+                self.clear()
+            self[key] = value
+        return value
+
+
+def _short_word(word: str) -> bool:
+    return len(word) <= _CACHE_WORD_LEN
+
+
+def _short_pair(pair: tuple[str, str]) -> bool:
+    return len(pair[0]) <= _CACHE_WORD_LEN and len(pair[1]) <= _CACHE_WORD_LEN
+
+
+Found = tuple[frozenset[int], int]  # (patterns whose first set may be present, mask)
+
+
+@dataclass(frozen=True)
+class PatternIndex:
+    """Built once per rule set from its rules' literal sets (``RuleSet.index``)."""
+
+    refs: tuple[tuple[int, int], ...]  # pattern number -> (rule, pattern of the rule)
+    required: tuple[int, ...]  # pattern number -> bits of its extra literal sets
+    always: tuple[int, ...]  # patterns with no usable literal set: run in every sentence
+    exception_bits: tuple[int, ...]  # rule -> bit of its exception literals (0: none)
+    _word_literals: dict[Condition, frozenset[str]] = field(repr=False)
+    _pair_literals: dict[tuple[Condition, Condition], frozenset[str]] = field(repr=False)
+    _kinds: dict[str, tuple[str, ...]] = field(repr=False)  # token -> kinds used with it
+    _unlocks: dict[str, frozenset[int]] = field(repr=False)  # literal -> patterns
+    _bits: dict[str, int] = field(repr=False)  # literal -> bits of the sets it is in
+    _longest: int = field(repr=False)
+    words: _Cache[str, Found] = field(init=False, repr=False, compare=False)
+    pairs: _Cache[tuple[str, str], Found] = field(init=False, repr=False, compare=False)
+    _conditions: _Cache[str, tuple[Condition, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "words", _Cache(self._for_word, _short_word))
+        set_(self, "pairs", _Cache(self._for_pair, _short_pair))
+        set_(self, "_conditions", _Cache(self._conditions_of, _short_word))
+
+    def _conditions_of(self, word: str) -> tuple[Condition, ...]:
+        found = []
+        kinds = self._kinds
+        for i in range(len(word)):
+            for j in range(i + 1, min(len(word), i + self._longest) + 1):
+                for kind in kinds.get(word[i:j], ()):
+                    cond = (kind, word[i:j])
+                    if holds(cond, word):
+                        found.append(cond)
+        return tuple(found)
+
+    def _summarise(self, literals: Iterable[str]) -> Found:
+        patterns: set[int] = set()
+        mask = 0
+        for lit in literals:
+            patterns.update(self._unlocks.get(lit, EMPTY))
+            mask |= self._bits.get(lit, 0)
+        return (frozenset(patterns) if patterns else EMPTY), mask
+
+    def _for_word(self, word: str) -> Found:
+        get = self._word_literals.get
+        return self._summarise(lit for cond in self._conditions[word] for lit in get(cond, ()))
+
+    def _for_pair(self, pair: tuple[str, str]) -> Found:
+        get = self._pair_literals.get
+        second = self._conditions[pair[1]]
+        return self._summarise(
+            lit
+            for first in self._conditions[pair[0]]
+            for cond in second
+            for lit in get((first, cond), ())
+        )
+
+
+def build_index(
+    matchers: list[tuple[Needles | None, tuple[Needles, ...]]],
+    refs: list[tuple[int, int]],
+    exceptions: list[Needles | None],
+) -> PatternIndex:
+    """The index of patterns given as (first literal set, extra sets), with ``refs``
+    naming each one's (rule, pattern), and each rule's exception literals (``None``:
+    the exceptions have no literal set and are always searched)."""
+    bit_of: dict[Needles, int] = {}
+    unlocks: dict[str, set[int]] = {}
+    required: list[int] = []
+    always: list[int] = []
+    literals: set[str] = set()
+
+    def bit(clause: Needles) -> int:
+        if any(literal_test(lit) is None for lit in clause):
+            return 0  # cannot be read from words: not checked (it only spares a scan)
+        literals.update(clause)
+        return 1 << bit_of.setdefault(clause, len(bit_of))
+
+    for number, (first, extras) in enumerate(matchers):
+        if first is None or any(literal_test(lit) is None for lit in first):
+            always.append(number)
+            required.append(0)
+            continue
+        literals.update(first)
+        for lit in first:
+            unlocks.setdefault(lit, set()).add(number)
+        mask = 0
+        for clause in extras:
+            mask |= bit(clause)
+        required.append(mask)
+    exception_bits = tuple(0 if lits is None else bit(lits) for lits in exceptions)
+    bits: dict[str, int] = {}
+    for clause, b in bit_of.items():
+        for lit in clause:
+            bits[lit] = bits.get(lit, 0) | (1 << b)
+    word_literals: dict[Condition, set[str]] = {}
+    pair_literals: dict[tuple[Condition, Condition], set[str]] = {}
+    kinds: dict[str, set[str]] = {}
+    for lit in literals:
+        test = literal_test(lit)
+        assert test is not None  # literals without a test were left out above
+        for kind, token in test:
+            kinds.setdefault(token, set()).add(kind)
+        if len(test) == 1:
+            word_literals.setdefault(test[0], set()).add(lit)
+        else:
+            pair_literals.setdefault((test[0], test[1]), set()).add(lit)
+    return PatternIndex(
+        tuple(refs),
+        tuple(required),
+        tuple(always),
+        exception_bits,
+        {c: frozenset(v) for c, v in word_literals.items()},
+        {c: frozenset(v) for c, v in pair_literals.items()},
+        {t: tuple(sorted(k)) for t, k in kinds.items()},
+        {lit: frozenset(v) for lit, v in unlocks.items()},
+        bits,
+        max(map(len, kinds), default=0),
+    )
