@@ -30,6 +30,8 @@ from .prefilter import COMMON_WORDS, Needles
 # A condition on one word: (kind, token), where kind says where the token sits in it.
 Condition = tuple[str, str]
 WORD, PREFIX, SUFFIX, INSIDE = "word", "prefix", "suffix", "inside"
+# (non-word character before the run, after it) -> where the run sits in a text word
+_KIND = {(True, True): WORD, (True, False): PREFIX, (False, True): SUFFIX, (False, False): INSIDE}
 _TOKEN = re.compile(r"\w+")
 EMPTY: frozenset[int] = frozenset()
 # A cache is emptied when it grows past this, so it cannot grow without bound.
@@ -44,10 +46,10 @@ def _tokens(literal: str) -> list[Condition]:
     holds it must meet: a run with a non-word character on both sides in the literal is
     a whole word of the text, one with such a character only before it starts a word..."""
     out = []
+    last = len(literal)
     for m in _TOKEN.finditer(literal):
-        before, after = m.start() > 0, m.end() < len(literal)
-        kind = WORD if before and after else PREFIX if before else SUFFIX if after else INSIDE
-        out.append((kind, m.group()))
+        start, end = m.span()
+        out.append((_KIND[start > 0, end < last], literal[start:end]))
     return out
 
 
@@ -61,10 +63,8 @@ def literal_test(literal: str) -> tuple[Condition, ...] | None:
     """The conditions on one word, or on two neighbouring words, that any text holding
     ``literal`` meets; ``None`` if the literal has no word character."""
     tokens = _tokens(literal)
-    if not tokens:
-        return None
-    if len(tokens) == 1:
-        return (tokens[0],)
+    if len(tokens) < 2:
+        return tuple(tokens) or None
     # The neighbouring pair whose rarer token is rarest, then whose other token is.
     best = max(
         range(len(tokens) - 1),
@@ -114,6 +114,7 @@ def _short_pair(pair: tuple[str, str]) -> bool:
 
 
 Found = tuple[frozenset[int], int]  # (patterns whose first set may be present, mask)
+NOTHING: Found = (EMPTY, 0)
 
 
 @dataclass(frozen=True)
@@ -141,15 +142,14 @@ class PatternIndex:
         set_(self, "_conditions", _Cache(self._conditions_of, _short_word))
 
     def _conditions_of(self, word: str) -> tuple[Condition, ...]:
-        found = []
         kinds = self._kinds
-        for i in range(len(word)):
-            for j in range(i + 1, min(len(word), i + self._longest) + 1):
-                for kind in kinds.get(word[i:j], ()):
-                    cond = (kind, word[i:j])
-                    if holds(cond, word):
-                        found.append(cond)
-        return tuple(found)
+        if len(word) > _CACHE_WORD_LEN:  # one C search per token beats every substring
+            tokens = [t for t in kinds if t in word]
+        else:
+            n, longest = len(word), self._longest
+            subs = {word[i:j] for i in range(n) for j in range(i + 1, min(n, i + longest) + 1)}
+            tokens = sorted(subs.intersection(kinds))
+        return tuple((kind, t) for t in tokens for kind in kinds[t] if holds((kind, t), word))
 
     def _summarise(self, literals: Iterable[str]) -> Found:
         patterns: set[int] = set()
@@ -157,7 +157,9 @@ class PatternIndex:
         for lit in literals:
             patterns.update(self._unlocks.get(lit, EMPTY))
             mask |= self._bits.get(lit, 0)
-        return (frozenset(patterns) if patterns else EMPTY), mask
+        if not patterns and not mask:
+            return NOTHING  # most words: one shared value keeps the caches small
+        return frozenset(patterns), mask
 
     def _for_word(self, word: str) -> Found:
         get = self._word_literals.get
@@ -186,20 +188,26 @@ def build_index(
     unlocks: dict[str, set[int]] = {}
     required: list[int] = []
     always: list[int] = []
-    literals: set[str] = set()
+    tests: dict[str, tuple[Condition, ...] | None] = {}  # literal -> its test
+
+    def testable(clause: Needles) -> bool:
+        for lit in clause:
+            if lit not in tests:
+                tests[lit] = literal_test(lit)
+            if tests[lit] is None:
+                return False
+        return True
 
     def bit(clause: Needles) -> int:
-        if any(literal_test(lit) is None for lit in clause):
+        if not testable(clause):
             return 0  # cannot be read from words: not checked (it only spares a scan)
-        literals.update(clause)
         return 1 << bit_of.setdefault(clause, len(bit_of))
 
     for number, (first, extras) in enumerate(matchers):
-        if first is None or any(literal_test(lit) is None for lit in first):
+        if first is None or not testable(first):
             always.append(number)
             required.append(0)
             continue
-        literals.update(first)
         for lit in first:
             unlocks.setdefault(lit, set()).add(number)
         mask = 0
@@ -214,9 +222,9 @@ def build_index(
     word_literals: dict[Condition, set[str]] = {}
     pair_literals: dict[tuple[Condition, Condition], set[str]] = {}
     kinds: dict[str, set[str]] = {}
-    for lit in literals:
-        test = literal_test(lit)
-        assert test is not None  # literals without a test were left out above
+    for lit, test in tests.items():
+        if test is None:  # its clause was left out above
+            continue
         for kind, token in test:
             kinds.setdefault(token, set()).add(kind)
         if len(test) == 1:

@@ -97,7 +97,8 @@ def _candidates(items: Iterable[tuple[Any, Any]]) -> list[Needles]:
         flush()
         found: Needles | None = None
         if op is _SUBPATTERN:
-            found = _sequence(av[-1])
+            # Under (?i:...) a literal also matches other cases than its own: no set.
+            found = None if av[1] & re.IGNORECASE else _sequence(av[-1])
         elif op is _BRANCH:
             branches = [_sequence(b) for b in av[1]]
             if all(b is not None for b in branches):
@@ -186,7 +187,10 @@ def parse(pattern: str) -> Tree:
     """The parse tree of ``pattern`` (raises ``re.error`` if it does not parse). Parsing
     is the slow part of loading rules, so the loader parses each pattern once and hands
     the tree to ``analyse_tree`` and ``lead_for``."""
-    return list(_sre_parse.parse(pattern).data)
+    parsed = _sre_parse.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:  # as a scoped (?i:...), which the analysis knows
+        return [(_SUBPATTERN, (None, re.IGNORECASE, 0, parsed))]
+    return list(parsed.data)
 
 
 def lead_for(alternatives: list[Tree]) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allyfeedback.engine import analyze, find
+from allyfeedback.engine import analyze, example_failures, find
 from allyfeedback.prefilter import required_literals, word_start_lead
-from allyfeedback.ruleset import LazyRegex, load_ruleset
+from allyfeedback.ruleset import LazyRegex, RuleSet, load_ruleset, parse_rule_file
 from allyfeedback.text import normalize
 
 RS = load_ruleset()
@@ -49,6 +49,10 @@ def test_required_literals() -> None:
     assert required_literals(r"because") == {"because"}
     assert required_literals(r"(?:a|b)+") is None  # nothing long enough to filter on
     assert required_literals(r"x?because|maybe") == {"because", "maybe"}
+    # A case-insensitive literal may match other cases than its own: no literal set.
+    assert required_literals(r"(?i:sorry)") is None
+    assert required_literals(r"(?i)sorry") is None
+    assert required_literals(r"(?i:Sorry) because") == {" because"}
     assert not RS.index.always  # every built-in pattern is indexed: none runs everywhere
 
 
@@ -79,3 +83,26 @@ def test_word_start_lead_changes_no_match(dev_rows: list[dict]) -> None:
         bare = LazyRegex(rx.source[2:])
         for text in texts:
             assert [m.span() for m in find(rx, text)] == [m.span() for m in find(bare, text)]
+
+
+def test_case_insensitive_user_pattern_is_not_skipped() -> None:
+    """A constructed user rule with (?i:...) and capitals: the text is lower-cased, so
+    its literal "Biggie" is never there, yet the regex matches; the prefilter must not
+    skip it (it did before literal sets ignored case-insensitive groups)."""
+    rules = parse_rule_file(
+        """
+[[rules]]
+id = "team.no_biggie"
+category = "minimizing"
+patterns = ['no (?i:Biggie)']
+message = "m"
+suggestion = "s"
+source = "constructed for this test"
+[rules.examples]
+match = ["Honestly, no biggie."]
+""",
+        "team.toml",
+    )
+    rs = RuleSet(tuple(rules))
+    assert [h.rule.id for h in analyze("Honestly, no biggie.", rs).hits] == ["team.no_biggie"]
+    assert not example_failures(rs)
