@@ -105,7 +105,7 @@ def _windows(
     sentence is far cheaper than the whole draft. Every step here is a dict lookup, a
     set union or an OR run in C (see pattern_index.py for why this is safe).
     """
-    words, pairs = index.words.__getitem__, index.pairs.__getitem__
+    steps = index.steps.__getitem__
     required, always = index.required, index.always
     windows: dict[int, list[int]] = {}
     present: list[int] = []
@@ -113,8 +113,8 @@ def _windows(
     second = itemgetter(1)
     for i, (s, e) in enumerate(sents):
         tokens = _WORD.findall(text, s, e)
-        found = list(map(words, tokens))
-        found += map(pairs, pairwise(tokens))
+        tokens.append("")  # the last word has no word after it
+        found = list(map(steps, pairwise(tokens)))
         patterns = _union(*map(first, found))
         if not patterns and not always:
             present.append(0)

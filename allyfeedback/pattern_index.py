@@ -21,8 +21,10 @@ so no match is lost; it is slightly looser, which costs about one extra scan in 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Generic, TypeVar
 
 from .prefilter import COMMON_WORDS, Needles
@@ -34,6 +36,8 @@ WORD, PREFIX, SUFFIX, INSIDE = "word", "prefix", "suffix", "inside"
 _KIND = {(True, True): WORD, (True, False): PREFIX, (False, True): SUFFIX, (False, False): INSIDE}
 _TOKEN = re.compile(r"\w+")
 EMPTY: frozenset[int] = frozenset()
+# "inside" tokens are found by their first letters (up to this many)
+KEY_LEN = 3
 # A cache is emptied when it grows past this, so it cannot grow without bound.
 CACHE_LIMIT = 100_000
 # Words longer than this are looked at but not cached (a draft without spaces is one
@@ -109,12 +113,25 @@ def _short_word(word: str) -> bool:
     return len(word) <= _CACHE_WORD_LEN
 
 
-def _short_pair(pair: tuple[str, str]) -> bool:
-    return len(pair[0]) <= _CACHE_WORD_LEN and len(pair[1]) <= _CACHE_WORD_LEN
+def _short_step(step: tuple[str, str]) -> bool:
+    return len(step[0]) <= _CACHE_WORD_LEN and len(step[1]) <= _CACHE_WORD_LEN
 
 
 Found = tuple[frozenset[int], int]  # (patterns whose first set may be present, mask)
 NOTHING: Found = (EMPTY, 0)
+
+
+# What a word tells: what it may hold alone, the pair tables of the conditions it meets
+# as a first word, and every condition it meets (to look up as a second word).
+WordInfo = tuple[Found, tuple[dict[Condition, Found], ...], frozenset[Condition]]
+
+
+def _join(found: list[Found]) -> Found:
+    if not found:
+        return NOTHING
+    if len(found) == 1:
+        return found[0]
+    return EMPTY.union(*[f[0] for f in found]), reduce(or_, [f[1] for f in found])
 
 
 @dataclass(frozen=True)
@@ -125,55 +142,57 @@ class PatternIndex:
     required: tuple[int, ...]  # pattern number -> bits of its extra literal sets
     always: tuple[int, ...]  # patterns with no usable literal set: run in every sentence
     exception_bits: tuple[int, ...]  # rule -> bit of its exception literals (0: none)
-    _word_literals: dict[Condition, frozenset[str]] = field(repr=False)
-    _pair_literals: dict[tuple[Condition, Condition], frozenset[str]] = field(repr=False)
-    _kinds: dict[str, tuple[str, ...]] = field(repr=False)  # token -> kinds used with it
-    _unlocks: dict[str, frozenset[int]] = field(repr=False)  # literal -> patterns
-    _bits: dict[str, int] = field(repr=False)  # literal -> bits of the sets it is in
+    _single: dict[Condition, Found] = field(repr=False)  # one-word tests
+    _pairs: dict[Condition, dict[Condition, Found]] = field(repr=False)  # first -> second
+    _tokens: dict[str, frozenset[str]] = field(repr=False)  # kind -> its tokens
+    _inside: dict[str, tuple[str, ...]] = field(repr=False)  # first letters -> "inside" tokens
     _longest: int = field(repr=False)
-    words: _Cache[str, Found] = field(init=False, repr=False, compare=False)
-    pairs: _Cache[tuple[str, str], Found] = field(init=False, repr=False, compare=False)
-    _conditions: _Cache[str, tuple[Condition, ...]] = field(init=False, repr=False, compare=False)
+    _key_sizes: tuple[int, ...] = field(repr=False)  # lengths of the keys of ``_inside``
+    steps: _Cache[tuple[str, str], Found] = field(init=False, repr=False, compare=False)
+    _words: _Cache[str, WordInfo] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "words", _Cache(self._for_word, _short_word))
-        set_(self, "pairs", _Cache(self._for_pair, _short_pair))
-        set_(self, "_conditions", _Cache(self._conditions_of, _short_word))
+        set_(self, "steps", _Cache(self._for_step, _short_step))
+        set_(self, "_words", _Cache(self._for_word, _short_word))
 
-    def _conditions_of(self, word: str) -> tuple[Condition, ...]:
-        kinds = self._kinds
-        if len(word) > _CACHE_WORD_LEN:  # one C search per token beats every substring
-            tokens = [t for t in kinds if t in word]
-        else:
-            n, longest = len(word), self._longest
-            subs = {word[i:j] for i in range(n) for j in range(i + 1, min(n, i + longest) + 1)}
-            tokens = sorted(subs.intersection(kinds))
-        return tuple((kind, t) for t in tokens for kind in kinds[t] if holds((kind, t), word))
+    def conditions(self, word: str) -> tuple[Condition, ...]:
+        """The conditions ``word`` meets, found with about three lookups per letter (a
+        new word costs a few microseconds, so text the caches have not seen stays fast)."""
+        n, longest = len(word), self._longest
+        found = [(WORD, word)] if word in self._tokens[WORD] else []
+        prefixes, suffixes = self._tokens[PREFIX], self._tokens[SUFFIX]
+        found += [(PREFIX, word[:j]) for j in range(1, min(n, longest) + 1) if word[:j] in prefixes]
+        found += [(SUFFIX, word[i:]) for i in range(max(0, n - longest), n) if word[i:] in suffixes]
+        inside = self._inside
+        seen: set[str] = set()
+        for i in range(n):
+            for size in self._key_sizes:
+                for token in inside.get(word[i : i + size], ()):
+                    if token not in seen and word.startswith(token, i):
+                        seen.add(token)
+                        found.append((INSIDE, token))
+        return tuple(found)
 
-    def _summarise(self, literals: Iterable[str]) -> Found:
-        patterns: set[int] = set()
-        mask = 0
-        for lit in literals:
-            patterns.update(self._unlocks.get(lit, EMPTY))
-            mask |= self._bits.get(lit, 0)
-        if not patterns and not mask:
-            return NOTHING  # most words: one shared value keeps the caches small
-        return frozenset(patterns), mask
-
-    def _for_word(self, word: str) -> Found:
-        get = self._word_literals.get
-        return self._summarise(lit for cond in self._conditions[word] for lit in get(cond, ()))
-
-    def _for_pair(self, pair: tuple[str, str]) -> Found:
-        get = self._pair_literals.get
-        second = self._conditions[pair[1]]
-        return self._summarise(
-            lit
-            for first in self._conditions[pair[0]]
-            for cond in second
-            for lit in get((first, cond), ())
+    def _for_word(self, word: str) -> WordInfo:
+        conds = self.conditions(word)
+        single, pairs = self._single, self._pairs
+        return (
+            _join([single[c] for c in conds if c in single]),
+            tuple(pairs[c] for c in conds if c in pairs),
+            frozenset(conds),
         )
+
+    def _for_step(self, step: tuple[str, str]) -> Found:
+        """What a word, and the word after it (``""`` after a sentence's last word), may
+        hold: one lookup per word of a sentence covers its one-word and two-word literals."""
+        word, following = step
+        found, firsts, _ = self._words[word]
+        if not (following and firsts):
+            return found
+        after = self._words[following][2]
+        more = [seconds[c] for seconds in firsts for c in seconds.keys() & after]
+        return _join([found, *more]) if more else found
 
 
 def build_index(
@@ -220,26 +239,35 @@ def build_index(
         for lit in clause:
             bits[lit] = bits.get(lit, 0) | (1 << b)
     word_literals: dict[Condition, set[str]] = {}
-    pair_literals: dict[tuple[Condition, Condition], set[str]] = {}
-    kinds: dict[str, set[str]] = {}
+    pair_literals: dict[Condition, dict[Condition, set[str]]] = {}
+    tokens: dict[str, set[str]] = {WORD: set(), PREFIX: set(), SUFFIX: set(), INSIDE: set()}
     for lit, test in tests.items():
         if test is None:  # its clause was left out above
             continue
         for kind, token in test:
-            kinds.setdefault(token, set()).add(kind)
+            tokens[kind].add(token)
         if len(test) == 1:
             word_literals.setdefault(test[0], set()).add(lit)
         else:
-            pair_literals.setdefault((test[0], test[1]), set()).add(lit)
+            pair_literals.setdefault(test[0], {}).setdefault(test[1], set()).add(lit)
+    inside: dict[str, list[str]] = {}
+    for token in sorted(tokens[INSIDE]):
+        inside.setdefault(token[:KEY_LEN], []).append(token)
+    frozen = {lit: frozenset(v) for lit, v in unlocks.items()}
+
+    def found(literals: set[str]) -> Found:
+        patterns = EMPTY.union(*[frozen.get(lit, EMPTY) for lit in literals])
+        return patterns, reduce(or_, [bits.get(lit, 0) for lit in literals], 0)
+
     return PatternIndex(
         tuple(refs),
         tuple(required),
         tuple(always),
         exception_bits,
-        {c: frozenset(v) for c, v in word_literals.items()},
-        {c: frozenset(v) for c, v in pair_literals.items()},
-        {t: tuple(sorted(k)) for t, k in kinds.items()},
-        {lit: frozenset(v) for lit, v in unlocks.items()},
-        bits,
-        max(map(len, kinds), default=0),
+        {c: found(v) for c, v in word_literals.items()},
+        {a: {b: found(v) for b, v in seconds.items()} for a, seconds in pair_literals.items()},
+        {kind: frozenset(v) for kind, v in tokens.items()},
+        {key: tuple(v) for key, v in inside.items()},
+        max((len(t) for v in tokens.values() for t in v), default=0),
+        tuple(sorted({len(key) for key in inside})),
     )

@@ -128,7 +128,7 @@ def test_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     text = " ".join(f"word{n} sorry" for n in range(400))
     norm = normalize(text).text
     _windows(norm, sentence_spans(norm), index)
-    assert 0 < len(index.words) <= 50 and 0 < len(index.pairs) <= 50
+    assert 0 < len(index.steps) <= 50
     long_word = "x" * 5000 + "apologise"
     _windows(long_word, [(0, len(long_word))], index)
-    assert long_word not in index.words  # looked at, not kept
+    assert (long_word, "") not in index.steps  # looked at, not kept
