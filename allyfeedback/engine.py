@@ -12,8 +12,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import reduce
-from itertools import pairwise
-from operator import itemgetter, or_
+from operator import and_, itemgetter, or_
 from typing import NamedTuple
 
 from .pattern_index import PatternIndex
@@ -105,16 +104,18 @@ def _windows(
     sentence is far cheaper than the whole draft. Every step here is a dict lookup, a
     set union or an OR run in C (see pattern_index.py for why this is safe).
     """
-    steps = index.steps.__getitem__
+    words, pairs = index.words.__getitem__, index.pairs.__getitem__
     required, always = index.required, index.always
     windows: dict[int, list[int]] = {}
     present: list[int] = []
-    first = itemgetter(0)
-    second = itemgetter(1)
+    first, second, third = itemgetter(0), itemgetter(1), itemgetter(2)
     for i, (s, e) in enumerate(sents):
-        tokens = _WORD.findall(text, s, e)
-        tokens.append("")  # the last word has no word after it
-        found = list(map(steps, pairwise(tokens)))
+        infos = list(map(words, _WORD.findall(text, s, e)))
+        found = list(map(first, infos))
+        # two-word tests: what each word may start, met by what the next may end
+        both = reduce(or_, map(and_, map(second, infos), map(third, infos[1:])), 0)
+        if both:
+            found.append(pairs(both))
         patterns = _union(*map(first, found))
         if not patterns and not always:
             present.append(0)

@@ -36,8 +36,9 @@ WORD, PREFIX, SUFFIX, INSIDE = "word", "prefix", "suffix", "inside"
 _KIND = {(True, True): WORD, (True, False): PREFIX, (False, True): SUFFIX, (False, False): INSIDE}
 _TOKEN = re.compile(r"\w+")
 EMPTY: frozenset[int] = frozenset()
-# "inside" tokens are found by their first letters (up to this many)
+# Tokens are found by their first (or last) letters, up to this many.
 KEY_LEN = 3
+_SIZES = tuple(range(1, KEY_LEN + 1))
 # A cache is emptied when it grows past this, so it cannot grow without bound.
 CACHE_LIMIT = 100_000
 # Words longer than this are looked at but not cached (a draft without spaces is one
@@ -113,25 +114,29 @@ def _short_word(word: str) -> bool:
     return len(word) <= _CACHE_WORD_LEN
 
 
-def _short_step(step: tuple[str, str]) -> bool:
-    return len(step[0]) <= _CACHE_WORD_LEN and len(step[1]) <= _CACHE_WORD_LEN
-
-
 Found = tuple[frozenset[int], int]  # (patterns whose first set may be present, mask)
 NOTHING: Found = (EMPTY, 0)
 
 
-# What a word tells: what it may hold alone, the pair tables of the conditions it meets
-# as a first word, and every condition it meets (to look up as a second word).
-WordInfo = tuple[Found, tuple[dict[Condition, Found], ...], frozenset[Condition]]
+# What a word tells: what it may hold alone, the bits of the two-word tests it may start,
+# and the bits of those it may end. Two neighbouring words hold a two-word test where the
+# first one's start bits meet the second one's end bits: an AND of two ints.
+WordInfo = tuple[Found, int, int]
 
 
 def _join(found: list[Found]) -> Found:
+    # (Plain loops here and below: on Python 3.11 a comprehension is a function call,
+    # and these run for every word the caches have not seen.)
     if not found:
         return NOTHING
     if len(found) == 1:
         return found[0]
-    return EMPTY.union(*[f[0] for f in found]), reduce(or_, [f[1] for f in found])
+    patterns: set[int] = set()
+    mask = 0
+    for more, bits in found:
+        patterns |= more
+        mask |= bits
+    return frozenset(patterns), mask
 
 
 @dataclass(frozen=True)
@@ -143,30 +148,40 @@ class PatternIndex:
     always: tuple[int, ...]  # patterns with no usable literal set: run in every sentence
     exception_bits: tuple[int, ...]  # rule -> bit of its exception literals (0: none)
     _single: dict[Condition, Found] = field(repr=False)  # one-word tests
-    _pairs: dict[Condition, dict[Condition, Found]] = field(repr=False)  # first -> second
-    _tokens: dict[str, frozenset[str]] = field(repr=False)  # kind -> its tokens
-    _inside: dict[str, tuple[str, ...]] = field(repr=False)  # first letters -> "inside" tokens
-    _longest: int = field(repr=False)
+    _starts: dict[Condition, int] = field(repr=False)  # condition -> two-word tests it starts
+    _ends: dict[Condition, int] = field(repr=False)  # condition -> two-word tests it ends
+    _pair_found: tuple[Found, ...] = field(repr=False)  # two-word test -> what it may hold
+    _whole: frozenset[str] = field(repr=False)  # tokens that must be a whole word
+    # First (last) three letters, or all of a shorter token -> tokens a word must start
+    # (end) with; first three letters -> tokens it must contain.
+    _starting: dict[str, tuple[str, ...]] = field(repr=False)
+    _ending: dict[str, tuple[str, ...]] = field(repr=False)
+    _inside: dict[str, tuple[str, ...]] = field(repr=False)
     _key_sizes: tuple[int, ...] = field(repr=False)  # lengths of the keys of ``_inside``
-    steps: _Cache[tuple[str, str], Found] = field(init=False, repr=False, compare=False)
-    _words: _Cache[str, WordInfo] = field(init=False, repr=False, compare=False)
+    words: _Cache[str, WordInfo] = field(init=False, repr=False, compare=False)
+    pairs: _Cache[int, Found] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "steps", _Cache(self._for_step, _short_step))
-        set_(self, "_words", _Cache(self._for_word, _short_word))
+        set_(self, "words", _Cache(self._for_word, _short_word))
+        set_(self, "pairs", _Cache(self._for_pairs, _always))
 
     def conditions(self, word: str) -> tuple[Condition, ...]:
-        """The conditions ``word`` meets, found with about three lookups per letter (a
-        new word costs a few microseconds, so text the caches have not seen stays fast)."""
-        n, longest = len(word), self._longest
-        found = [(WORD, word)] if word in self._tokens[WORD] else []
-        prefixes, suffixes = self._tokens[PREFIX], self._tokens[SUFFIX]
-        found += [(PREFIX, word[:j]) for j in range(1, min(n, longest) + 1) if word[:j] in prefixes]
-        found += [(SUFFIX, word[i:]) for i in range(max(0, n - longest), n) if word[i:] in suffixes]
+        """The conditions ``word`` meets, found through tokens' first (or last) three
+        letters: about one lookup per letter, so a word the caches have not seen costs a
+        few microseconds."""
+        found = [(WORD, word)] if word in self._whole else []
+        starting, ending = self._starting, self._ending
+        for size in _SIZES[: len(word)]:
+            for token in starting.get(word[:size], ()):
+                if word.startswith(token):
+                    found.append((PREFIX, token))
+            for token in ending.get(word[-size:], ()):
+                if word.endswith(token):
+                    found.append((SUFFIX, token))
         inside = self._inside
         seen: set[str] = set()
-        for i in range(n):
+        for i in range(len(word)):
             for size in self._key_sizes:
                 for token in inside.get(word[i : i + size], ()):
                     if token not in seen and word.startswith(token, i):
@@ -175,24 +190,29 @@ class PatternIndex:
         return tuple(found)
 
     def _for_word(self, word: str) -> WordInfo:
-        conds = self.conditions(word)
-        single, pairs = self._single, self._pairs
-        return (
-            _join([single[c] for c in conds if c in single]),
-            tuple(pairs[c] for c in conds if c in pairs),
-            frozenset(conds),
-        )
+        single, starts, ends = self._single, self._starts, self._ends
+        alone: list[Found] = []
+        start = end = 0
+        for cond in self.conditions(word):
+            if cond in single:
+                alone.append(single[cond])
+            start |= starts.get(cond, 0)
+            end |= ends.get(cond, 0)
+        return _join(alone), start, end
 
-    def _for_step(self, step: tuple[str, str]) -> Found:
-        """What a word, and the word after it (``""`` after a sentence's last word), may
-        hold: one lookup per word of a sentence covers its one-word and two-word literals."""
-        word, following = step
-        found, firsts, _ = self._words[word]
-        if not (following and firsts):
-            return found
-        after = self._words[following][2]
-        more = [seconds[c] for seconds in firsts for c in seconds.keys() & after]
-        return _join([found, *more]) if more else found
+    def _for_pairs(self, tests: int) -> Found:
+        """What the two-word tests with these bits may hold (sentences share sets of
+        tests far more often than they share words, so this is cached too)."""
+        found = []
+        while tests:
+            low = tests & -tests
+            found.append(self._pair_found[low.bit_length() - 1])
+            tests ^= low
+        return _join(found)
+
+
+def _always(_: object) -> bool:
+    return True
 
 
 def build_index(
@@ -239,7 +259,7 @@ def build_index(
         for lit in clause:
             bits[lit] = bits.get(lit, 0) | (1 << b)
     word_literals: dict[Condition, set[str]] = {}
-    pair_literals: dict[Condition, dict[Condition, set[str]]] = {}
+    pair_literals: dict[tuple[Condition, Condition], set[str]] = {}
     tokens: dict[str, set[str]] = {WORD: set(), PREFIX: set(), SUFFIX: set(), INSIDE: set()}
     for lit, test in tests.items():
         if test is None:  # its clause was left out above
@@ -249,9 +269,16 @@ def build_index(
         if len(test) == 1:
             word_literals.setdefault(test[0], set()).add(lit)
         else:
-            pair_literals.setdefault(test[0], {}).setdefault(test[1], set()).add(lit)
+            pair_literals.setdefault((test[0], test[1]), set()).add(lit)
+    starting: dict[str, list[str]] = {}
+    ending: dict[str, list[str]] = {}
     inside: dict[str, list[str]] = {}
+    for token in sorted(tokens[PREFIX]):
+        starting.setdefault(token[:KEY_LEN], []).append(token)
+    for token in sorted(tokens[SUFFIX]):
+        ending.setdefault(token[-KEY_LEN:], []).append(token)
     for token in sorted(tokens[INSIDE]):
+        # (a token shorter than the key is keyed by itself: looked up at every letter)
         inside.setdefault(token[:KEY_LEN], []).append(token)
     frozen = {lit: frozenset(v) for lit, v in unlocks.items()}
 
@@ -259,15 +286,25 @@ def build_index(
         patterns = EMPTY.union(*[frozen.get(lit, EMPTY) for lit in literals])
         return patterns, reduce(or_, [bits.get(lit, 0) for lit in literals], 0)
 
+    starts: dict[Condition, int] = {}
+    ends: dict[Condition, int] = {}
+    pair_found = []
+    for number, ((head, tail), literals) in enumerate(sorted(pair_literals.items())):
+        starts[head] = starts.get(head, 0) | (1 << number)
+        ends[tail] = ends.get(tail, 0) | (1 << number)
+        pair_found.append(found(literals))
     return PatternIndex(
         tuple(refs),
         tuple(required),
         tuple(always),
         exception_bits,
         {c: found(v) for c, v in word_literals.items()},
-        {a: {b: found(v) for b, v in seconds.items()} for a, seconds in pair_literals.items()},
-        {kind: frozenset(v) for kind, v in tokens.items()},
+        starts,
+        ends,
+        tuple(pair_found),
+        frozenset(tokens[WORD]),
+        {key: tuple(v) for key, v in starting.items()},
+        {key: tuple(v) for key, v in ending.items()},
         {key: tuple(v) for key, v in inside.items()},
-        max((len(t) for v in tokens.values() for t in v), default=0),
         tuple(sorted({len(key) for key in inside})),
     )

@@ -2,6 +2,7 @@
 
     python benchmarks/instructions.py analyze      # the rule engine alone
     python benchmarks/instructions.py critique     # the whole rules-mode critique
+    python benchmarks/instructions.py unseen       # the engine on text its caches have not seen
 
 Runs this file twice under ``valgrind --tool=callgrind`` (same warm-up, then 0 and N
 drafts) and prints the difference divided by N. Needs valgrind; takes a few minutes.
@@ -27,11 +28,21 @@ def workload(mode: str, n: int) -> None:
     from allyfeedback.ruleset import load_ruleset
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_rules import make_drafts
+    from bench_rules import make_drafts, unseen_folds
 
-    drafts = make_drafts(1000)
     rs = load_ruleset()
-    for d in drafts:  # steady state: patterns compiled, word keys cached
+    if mode == "unseen":  # as bench_rules.unseen_times; n > 0: run the held-out drafts
+        from allyfeedback.ruleset import RuleSet
+
+        for warm, held in unseen_folds():
+            fresh = RuleSet(rs.rules)
+            for d in warm:
+                analyze(d, fresh)
+            for d in held if n else ():
+                analyze(d, fresh)
+        return
+    drafts = make_drafts(1000)
+    for d in drafts:  # steady state: patterns compiled, word caches filled
         af.critique(d, backend="rules")
     for d in drafts[:n]:
         if mode == "analyze":
@@ -53,14 +64,20 @@ def count(mode: str, n: int) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["analyze", "critique"])
+    ap.add_argument("mode", choices=["analyze", "critique", "unseen"])
     ap.add_argument("--drafts", type=int, default=100)
     ap.add_argument("--run", type=int, help=argparse.SUPPRESS)  # the child process
     args = ap.parse_args()
     if args.run is not None:
         workload(args.mode, args.run)
         return
-    per_draft = (count(args.mode, args.drafts) - count(args.mode, 0)) / args.drafts
+    drafts = args.drafts
+    if args.mode == "unseen":
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from bench_rules import unseen_folds
+
+        drafts = sum(len(held) for _, held in unseen_folds())
+    per_draft = (count(args.mode, drafts) - count(args.mode, 0)) / drafts
     print(f"{args.mode}: {per_draft / 1e6:.2f} M instructions per draft")
 
 

@@ -128,7 +128,38 @@ def test_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     text = " ".join(f"word{n} sorry" for n in range(400))
     norm = normalize(text).text
     _windows(norm, sentence_spans(norm), index)
-    assert 0 < len(index.steps) <= 50
+    assert 0 < len(index.words) <= 50 and len(index.pairs) <= 50
     long_word = "x" * 5000 + "apologise"
     _windows(long_word, [(0, len(long_word))], index)
-    assert (long_word, "") not in index.steps  # looked at, not kept
+    assert long_word not in index.words  # looked at, not kept
+
+
+def _every_condition(index: pattern_index.PatternIndex) -> set[tuple[str, str]]:
+    conds = {("word", t) for t in index._whole}
+    for kind, table in (("prefix", index._starting), ("suffix", index._ending)):
+        conds |= {(kind, t) for tokens in table.values() for t in tokens}
+    return conds | {("inside", t) for tokens in index._inside.values() for t in tokens}
+
+
+WORD_TEXT = st.text(alphabet=st.sampled_from([*"aeiosrtnlmcdpbuy", "é", "_", "7"]), max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORD_TEXT, max_size=20))
+def test_conditions_are_exactly_those_a_word_meets(extra: list[str]) -> None:
+    """The keyed lookups find every condition a word meets, and only those (checked
+    against trying every condition of the index on the word)."""
+    index = RS.index
+    every = _every_condition(index)
+    words = {"sorry", "apologise", "acknowledged", "i", "im", "a", "you", "defensive", *extra}
+    for word in words:
+        want = {c for c in every if holds(c, word)}
+        assert set(index.conditions(word)) == want, word
+
+
+def test_conditions_of_every_dev_word(dev_rows: list[dict]) -> None:
+    every = _every_condition(RS.index)
+    words = {w for r in dev_rows for w in _WORD.findall(normalize(r["text"]).text)}
+    assert len(words) > 500
+    for word in words:
+        assert set(RS.index.conditions(word)) == {c for c in every if holds(c, word)}, word
