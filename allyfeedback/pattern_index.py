@@ -4,18 +4,20 @@ Each pattern comes with literal sets (see prefilter.py): every match contains on
 of its first set and one of each extra set. A literal's word characters fall into whole
 words of the text, so words say which literals a sentence may hold: ``"apologi"`` needs a
 word containing it, ``" acknowledge"`` a word starting with it, and ``" a joke"`` the
-word ``a`` followed by a word starting with ``joke``. So the index looks at each word
-and each pair of neighbouring words once, and caches what it finds: words repeat from
-draft to draft, and a lookup is one dict access in C. What it finds is
+word ``a`` followed by a word starting with ``joke`` (a two-word test). For each word the
+index works out once, and caches (words repeat from draft to draft):
 
-- the patterns whose first literal set may be present (a set of pattern numbers), and
-- a bit mask with one bit per extra literal set (and per rule's exception literals)
-  that may be present.
+- the patterns whose first literal set it may complete alone (a set of numbers),
+- a mask with one bit per extra literal set, and per rule's exception literals, that it
+  may complete alone,
+- masks of the two-word tests it may start and may end.
 
-A sentence's sets and masks are joined with C-level unions and ORs, so choosing the
-patterns for a sentence takes no Python loop over literals. The test is never stricter
-than looking for the literals themselves (a test checks this on every labelled draft),
-so no match is lost; it is slightly looser, which costs about one extra scan in twenty.
+A sentence's two-word tests are the start mask of each word ANDed with the end mask of
+the next; what a set of two-word tests may hold is cached as well. All of that is dict
+lookups, unions and ANDs/ORs run in C through ``map`` and ``reduce``, so choosing a
+sentence's patterns takes no Python loop over literals. The test is never stricter than
+looking for the literals themselves (tests check this), so no match is lost; it is a
+little looser, which costs about one regex scan in twenty that finds nothing.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ _CACHE_WORD_LEN = 40
 def _tokens(literal: str) -> list[Condition]:
     """The literal's runs of word characters, each with the condition a text word that
     holds it must meet: a run with a non-word character on both sides in the literal is
-    a whole word of the text, one with such a character only before it starts a word..."""
+    a whole word of the text, one with such a character only before (after) it starts
+    (ends) a word, and one with none is somewhere inside a word."""
     out = []
     last = len(literal)
     for m in _TOKEN.finditer(literal):
@@ -79,6 +82,7 @@ def literal_test(literal: str) -> tuple[Condition, ...] | None:
 
 
 def holds(cond: Condition, word: str) -> bool:
+    """Whether ``word`` meets ``cond`` (the reference the index's lookups must agree with)."""
     kind, token = cond
     if kind == WORD:
         return word == token
@@ -164,7 +168,7 @@ class PatternIndex:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "words", _Cache(self._for_word, _short_word))
-        set_(self, "pairs", _Cache(self._for_pairs, _always))
+        set_(self, "pairs", _Cache(self._for_pairs, _keep_all))
 
     def conditions(self, word: str) -> tuple[Condition, ...]:
         """The conditions ``word`` meets, found through tokens' first (or last) three
@@ -211,7 +215,7 @@ class PatternIndex:
         return _join(found)
 
 
-def _always(_: object) -> bool:
+def _keep_all(_: object) -> bool:
     return True
 
 

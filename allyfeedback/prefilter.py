@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -44,15 +45,18 @@ _MAX_EXTRA_NEEDLES = 100
 Needles = frozenset[str]
 
 
+@lru_cache(maxsize=8192)
 def _longest_run(needle: str) -> int:
     return max((len(t) for t in re.findall(r"\w+", needle)), default=0)
 
 
+@lru_cache(maxsize=8192)
 def _distinctive(needle: str) -> bool:
     """Whether the needle holds a word of three letters or more that is not common."""
     return any(len(t) >= 3 and t not in COMMON_WORDS for t in _TOKEN.findall(needle))
 
 
+@lru_cache(maxsize=8192)  # loading the rules asks about the same sets again and again
 def _quality(needles: Needles) -> tuple[bool, bool, bool, int, int]:
     """Prefer sets the word index can use (every needle has a 3-letter run), then sets
     long enough to filter anything, then sets whose every needle holds an uncommon word
