@@ -175,22 +175,28 @@ class PatternIndex:
         letters: about one lookup per letter, so a word the caches have not seen costs a
         few microseconds."""
         found = [(WORD, word)] if word in self._whole else []
-        starting, ending = self._starting, self._ending
+        starting, ending = self._starting.get, self._ending.get
         for size in _SIZES[: len(word)]:
-            for token in starting.get(word[:size], ()):
-                if word.startswith(token):
-                    found.append((PREFIX, token))
-            for token in ending.get(word[-size:], ()):
-                if word.endswith(token):
-                    found.append((SUFFIX, token))
-        inside = self._inside
+            tokens = starting(word[:size])
+            if tokens:
+                for token in tokens:
+                    if word.startswith(token):
+                        found.append((PREFIX, token))
+            tokens = ending(word[-size:])
+            if tokens:
+                for token in tokens:
+                    if word.endswith(token):
+                        found.append((SUFFIX, token))
+        inside = self._inside.get
         seen: set[str] = set()
-        for i in range(len(word)):
-            for size in self._key_sizes:
-                for token in inside.get(word[i : i + size], ()):
-                    if token not in seen and word.startswith(token, i):
-                        seen.add(token)
-                        found.append((INSIDE, token))
+        for size in self._key_sizes:  # usually just KEY_LEN
+            for i in range(len(word) - size + 1):
+                tokens = inside(word[i : i + size])
+                if tokens:
+                    for token in tokens:
+                        if token not in seen and word.startswith(token, i):
+                            seen.add(token)
+                            found.append((INSIDE, token))
         return tuple(found)
 
     def _for_word(self, word: str) -> WordInfo:

@@ -58,7 +58,7 @@ def _distinctive(needle: str) -> bool:
 
 @lru_cache(maxsize=8192)  # loading the rules asks about the same sets again and again
 def _quality(needles: Needles) -> tuple[bool, bool, bool, int, int]:
-    """Prefer sets the word index can use (every needle has a 3-letter run), then sets
+    """Prefer sets whose every needle has a run of three word characters, then sets
     long enough to filter anything, then sets whose every needle holds an uncommon word
     (they turn up in fewer sentences), then longer needles, then fewer of them."""
     shortest = min(len(n) for n in needles)

@@ -28,12 +28,13 @@ def workload(mode: str, n: int) -> None:
     from allyfeedback.ruleset import load_ruleset
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_rules import make_drafts, unseen_folds
+    from bench_rules import compile_all, make_drafts, unseen_folds
 
     rs = load_ruleset()
     if mode == "unseen":  # as bench_rules.unseen_times; n > 0: run the held-out drafts
         from allyfeedback.ruleset import RuleSet
 
+        compile_all(rs)
         for warm, held in unseen_folds():
             fresh = RuleSet(rs.rules)
             for d in warm:
