@@ -64,6 +64,11 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+def _mid_word(text: str, start: int) -> bool:
+    """Whether a match starting at ``start`` starts inside a word (and so is skipped)."""
+    return 0 < start < len(text) and _is_word(text[start - 1]) and _is_word(text[start])
+
+
 def find(
     regex: LazyRegex, text: str, pos: int = 0, endpos: int | None = None
 ) -> Iterator[re.Match[str]]:
@@ -75,7 +80,7 @@ def find(
         if m is None:
             return
         start = m.start()
-        if start > 0 and _is_word(text[start - 1]) and start < len(text) and _is_word(text[start]):
+        if _mid_word(text, start):
             pos = start + 1
             continue
         yield m
@@ -85,12 +90,13 @@ def find(
 def _found(search: Search, text: str, pos: int, end: int) -> bool:
     """Whether ``find`` would yield anything (without making a generator)."""
     while (m := search(text, pos, end)) is not None:
-        start = m.start()
-        after_word = start > 0 and _is_word(text[start - 1])
-        if not (after_word and start < len(text) and _is_word(text[start])):
+        if not _mid_word(text, m.start()):
             return True
-        pos = start + 1
+        pos = m.start() + 1
     return False
+
+
+_union = frozenset[int]().union
 
 
 def _windows(
@@ -135,9 +141,6 @@ def _windows(
     return windows, present
 
 
-_union = frozenset[int]().union
-
-
 def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Analysis:
     """Run ``ruleset`` over ``draft``. ``use_prefilter=False`` runs every pattern on
     every draft; results are identical (a test checks), only slower."""
@@ -152,7 +155,7 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
         index = ruleset.index
         windows, present = _windows(text, sents, index)
         n = len(text)
-        refs, searches = index.refs, ruleset.searches
+        refs, exception_bits, searches = index.refs, index.exception_bits, ruleset.searches
         for p in sorted(windows):  # rule order, so the first rule wins in _dedupe
             ri, mi = refs[p]
             rule = rules[ri]
@@ -163,17 +166,12 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
                 pos, end = sents[i]
                 while (m := search(text, pos, end)) is not None:  # find(), inlined
                     start = m.start()
-                    if (
-                        start > 0
-                        and start < n
-                        and _is_word(text[start - 1])
-                        and _is_word(text[start])
-                    ):
-                        pos = start + 1
+                    if 0 < start < n and _is_word(text[start - 1]) and _is_word(text[start]):
+                        pos = start + 1  # _mid_word, inlined: this loop is the hot path
                         continue
-                    if index.exception_bits[ri] and not index.exception_bits[ri] & present[i]:
-                        vetoed[ri, i] = False  # no exception literal in this sentence
-                    _consider(m, rule, ri, i, text, sents, norm, quotes, hits, vetoed)
+                    # an exception can only veto where its literals may be
+                    may_veto = not exception_bits[ri] or bool(exception_bits[ri] & present[i])
+                    _consider(m, rule, ri, i, text, sents, norm, quotes, hits, vetoed, may_veto)
                     pos = m.end() if m.end() > start else start + 1
     else:
         sent_starts = [s for s, _ in sents]
@@ -197,6 +195,7 @@ def _consider(
     quotes: list[tuple[int, int]],
     hits: list[Hit],
     vetoed: dict[tuple[int, int], bool],
+    may_veto: bool = True,  # False: the pattern index shows no exception can match here
 ) -> None:
     """Keep a match unless an exception in its sentence vetoes it or it is quoted."""
     start, end = m.span()
@@ -206,7 +205,7 @@ def _consider(
     if rule.exception_regex is not None:
         veto = vetoed.get((order, idx))
         if veto is None:
-            veto = _found(rule.exception_regex.compiled.search, text, s_start, s_end)
+            veto = may_veto and _found(rule.exception_regex.compiled.search, text, s_start, s_end)
             vetoed[order, idx] = veto
         if veto:
             return
