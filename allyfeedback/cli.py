@@ -160,16 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _apply_settings(args: argparse.Namespace) -> None:
-    """Fill what the flags left unset from the settings file; lists add up."""
-    from pathlib import Path
-
+    """Fill what the flags left unset from the settings files; lists add up."""
     from .api import DEFAULT_MAX_CHARS
-    from .settings import find_settings_file, load_settings
+    from .settings import resolve_settings
 
-    path = Path(args.config) if getattr(args, "config", None) else find_settings_file()
-    if path is not None and not path.is_file():
-        raise AllyFeedbackError(f"settings file {path} does not exist")
-    cfg = load_settings(path)
+    cfg = resolve_settings(getattr(args, "config", None))
     args.backend = args.backend or cfg.backend or "auto"
     args.disable = [*cfg.disable, *args.disable]
     args.rules = [*cfg.rules, *args.rules]

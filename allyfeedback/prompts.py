@@ -1,7 +1,9 @@
 """Prompt templates: Jinja2 files in ``prompts/`` (shipped inside the wheel).
 
-StrictUndefined turns a missing variable into an error instead of an empty string, and
-autoescape is off because the output is plain text, not HTML. The draft and situation are
+Templates render in Jinja2's ``SandboxedEnvironment``, so a template folder can shape text
+but cannot reach Python objects (``cycler.__init__.__globals__`` and the like raise
+``SecurityError``). StrictUndefined turns a missing variable into an error instead of an
+empty string, and autoescape is off because the output is plain text, not HTML. The draft and situation are
 only ever passed as variables, fenced so they cannot close their own delimiters.
 """
 
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import ConfigurationError
 from .taxonomy import DEFINITIONS, ELEMENT_IDS, PROBLEM_IDS
@@ -62,7 +65,7 @@ def load_prompts(folder: str | None = None) -> Prompts:
     missing = [t for t in TEMPLATES if not (path / t).is_file()]
     if missing:
         raise ConfigurationError(f"prompt folder {path} lacks {', '.join(missing)}")
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(path)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
