@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import reduce
-from operator import and_, itemgetter, or_
+from operator import and_, attrgetter, or_
 from typing import NamedTuple
 
 from .pattern_index import PatternIndex
-from .ruleset import LazyRegex, Rule, RuleSet
+from .ruleset import LazyRegex, Rule, RuleSet, Search
 from .text import NormalizedText, normalize, quoted_spans, sentence_spans
 
 
@@ -57,9 +57,6 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 _WORD = re.compile(r"\w+")
 
 
-Search = Callable[[str, int, int], "re.Match[str] | None"]
-
-
 def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
@@ -89,7 +86,7 @@ def find(
 
 def _found(search: Search, text: str, pos: int, end: int) -> bool:
     """Whether ``find`` would yield anything (without making a generator)."""
-    while (m := search(text, pos, end)) is not None:
+    while pos <= end and (m := search(text, pos, end)) is not None:
         if not _mid_word(text, m.start()):
             return True
         pos = m.start() + 1
@@ -97,48 +94,90 @@ def _found(search: Search, text: str, pos: int, end: int) -> bool:
 
 
 _union = frozenset[int]().union
+_alone, _starts, _ends = attrgetter("alone"), attrgetter("starts"), attrgetter("ends")
+_patterns, _bits = attrgetter("patterns"), attrgetter("bits")
 
 
-def _windows(
-    text: str, sents: list[tuple[int, int]], index: PatternIndex
-) -> tuple[dict[int, list[int]], list[int]]:
-    """For each pattern a draft can trigger, the sentences it must be run in; and for
-    each sentence, the bits of the literal sets its words may hold.
+class Windows(NamedTuple):
+    """Where a draft's patterns must run: for each pattern number the draft can
+    trigger, its sentences in order; and for each sentence, the bits of the extra (and
+    exception) literal sets its words may hold."""
 
-    A pattern only runs in sentences whose words may hold one of its literals and one of
-    each of its extra literal sets: patterns never span sentences, and scanning one
-    sentence is far cheaper than the whole draft. Every step here is a dict lookup, a
-    set union or an OR run in C (see pattern_index.py for why this is safe).
-    """
+    sentences_of: dict[int, list[int]]
+    bits_of: list[int]
+
+
+def _windows(text: str, sents: list[tuple[int, int]], index: PatternIndex) -> Windows:
+    """A pattern only runs in sentences whose words may hold one of its first literals
+    and one of each of its extra literal sets: patterns never span sentences, and
+    scanning one sentence is far cheaper than the whole draft. Every step here is a dict
+    lookup, a set union or an OR run in C (see pattern_index.py for why this is safe)."""
     words, pairs = index.words.__getitem__, index.pairs.__getitem__
     required, always = index.required, index.always
-    windows: dict[int, list[int]] = {}
-    present: list[int] = []
-    first, second, third = itemgetter(0), itemgetter(1), itemgetter(2)
+    sentences_of: dict[int, list[int]] = {}
+    bits_of: list[int] = []
     for i, (s, e) in enumerate(sents):
         infos = list(map(words, _WORD.findall(text, s, e)))
-        found = list(map(first, infos))
+        found = list(map(_alone, infos))
         # two-word tests: what each word may start, met by what the next may end
-        both = reduce(or_, map(and_, map(second, infos), map(third, infos[1:])), 0)
+        both = reduce(or_, map(and_, map(_starts, infos), map(_ends, infos[1:])), 0)
         if both:
             found.append(pairs(both))
-        patterns = _union(*map(first, found))
+        patterns = _union(*map(_patterns, found))
         if not patterns and not always:
-            present.append(0)
+            bits_of.append(0)
             continue
-        bits = reduce(or_, map(second, found), 0)
-        present.append(bits)
+        bits = reduce(or_, map(_bits, found), 0)
+        bits_of.append(bits)
         missing = ~bits
         for p in patterns:
             if not required[p] & missing:
-                marked = windows.get(p)
+                marked = sentences_of.get(p)
                 if marked is None:
-                    windows[p] = [i]
+                    sentences_of[p] = [i]
                 else:
                     marked.append(i)
         for p in always:
-            windows.setdefault(p, []).append(i)
-    return windows, present
+            sentences_of.setdefault(p, []).append(i)
+    return Windows(sentences_of, bits_of)
+
+
+@dataclass
+class _Scan:
+    """One pass of the rules over one draft: the normalised text, its sentences and
+    quoted speech, the hits kept so far, and which (rule, sentence) pairs an exception
+    vetoes (worked out once per pair)."""
+
+    norm: NormalizedText
+    sents: list[tuple[int, int]]
+    quotes: list[tuple[int, int]]
+    hits: list[Hit] = field(default_factory=list)
+    vetoed: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+    def consider(
+        self, m: re.Match[str], rule: Rule, order: int, sentence: int, may_veto: bool = True
+    ) -> None:
+        """Keep a match of ``rule`` (the ``order``-th of the set) found in sentence
+        ``sentence``, unless an exception in its sentence vetoes it or it is quoted.
+        ``may_veto=False``: the pattern index shows no exception can match there."""
+        start, end = m.span()
+        if start == end:
+            return
+        text = self.norm.text
+        s_start, s_end = self.sents[sentence]
+        if rule.exception is not None:
+            veto = self.vetoed.get((order, sentence))
+            if veto is None:
+                veto = may_veto and _found(rule.exception.regex.search, text, s_start, s_end)
+                self.vetoed[order, sentence] = veto
+            if veto:
+                return
+        if rule.is_problem:
+            end = _clause_end(text, end, s_end)
+        o_start, o_end = self.norm.to_original(start, end)
+        if self.quotes and _inside(self.quotes, o_start, o_end):
+            return
+        self.hits.append(Hit(rule, o_start, o_end, sentence, rule.category, order))
 
 
 def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Analysis:
@@ -147,74 +186,38 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
     norm = normalize(draft)
     text = norm.text
     sents = sentence_spans(text)
-    quotes = quoted_spans(draft)
-    hits: list[Hit] = []
-    vetoed: dict[tuple[int, int], bool] = {}  # (rule, sentence) -> an exception matches there
+    scan = _Scan(norm, sents, quoted_spans(draft))
     rules = ruleset.rules
     if use_prefilter:
         index = ruleset.index
-        windows, present = _windows(text, sents, index)
+        windows = _windows(text, sents, index)
+        bits_of = windows.bits_of
         n = len(text)
-        refs, exception_bits, searches = index.refs, index.exception_bits, ruleset.searches
-        for p in sorted(windows):  # rule order, so the first rule wins in _dedupe
-            ri, mi = refs[p]
-            rule = rules[ri]
-            search = searches[p]
-            if search is None:
-                search = searches[p] = rule.matchers[mi][1].compiled.search
-            for i in windows[p]:  # in sentence order
+        refs, exception_bits, consider = index.refs, index.exception_bits, scan.consider
+        for p in sorted(windows.sentences_of):  # rule order, so the first rule wins in _dedupe
+            r, m_number = refs[p]
+            rule = rules[r]
+            search = rule.matchers[m_number].regex.search
+            for i in windows.sentences_of[p]:  # in sentence order
                 pos, end = sents[i]
-                while (m := search(text, pos, end)) is not None:  # find(), inlined
+                while pos <= end and (m := search(text, pos, end)) is not None:  # find()
                     start = m.start()
                     if 0 < start < n and _is_word(text[start - 1]) and _is_word(text[start]):
                         pos = start + 1  # _mid_word, inlined: this loop is the hot path
                         continue
                     # an exception can only veto where its literals may be
-                    may_veto = not exception_bits[ri] or bool(exception_bits[ri] & present[i])
-                    _consider(m, rule, ri, i, text, sents, norm, quotes, hits, vetoed, may_veto)
+                    may_veto = not exception_bits[r] or bool(exception_bits[r] & bits_of[i])
+                    consider(m, rule, r, i, may_veto)
                     pos = m.end() if m.end() > start else start + 1
     else:
         sent_starts = [s for s, _ in sents]
-        for ri, rule in enumerate(rules):
-            for _, regex in rule.matchers:
-                for m in find(regex, text):
-                    idx = max(bisect_right(sent_starts, m.start()) - 1, 0)
-                    _consider(m, rule, ri, idx, text, sents, norm, quotes, hits, vetoed)
+        for r, rule in enumerate(rules):
+            for matcher in rule.matchers:
+                for m in find(matcher.regex, text):
+                    i = max(bisect_right(sent_starts, m.start()) - 1, 0)
+                    scan.consider(m, rule, r, i)
     orig_sents = tuple(norm.to_original(s, e) for s, e in sents)
-    return Analysis(norm, orig_sents, tuple(_dedupe(hits)), tuple(quotes))
-
-
-def _consider(
-    m: re.Match[str],
-    rule: Rule,
-    order: int,
-    idx: int,  # the sentence the match starts in
-    text: str,
-    sents: list[tuple[int, int]],
-    norm: NormalizedText,
-    quotes: list[tuple[int, int]],
-    hits: list[Hit],
-    vetoed: dict[tuple[int, int], bool],
-    may_veto: bool = True,  # False: the pattern index shows no exception can match here
-) -> None:
-    """Keep a match unless an exception in its sentence vetoes it or it is quoted."""
-    start, end = m.span()
-    if start == end:
-        return
-    s_start, s_end = sents[idx]
-    if rule.exception_regex is not None:
-        veto = vetoed.get((order, idx))
-        if veto is None:
-            veto = may_veto and _found(rule.exception_regex.compiled.search, text, s_start, s_end)
-            vetoed[order, idx] = veto
-        if veto:
-            return
-    if rule.is_problem:
-        end = _clause_end(text, end, s_end)
-    o_start, o_end = norm.to_original(start, end)
-    if quotes and _inside(quotes, o_start, o_end):
-        return
-    hits.append(Hit(rule, o_start, o_end, idx, rule.category, order))
+    return Analysis(norm, orig_sents, tuple(_dedupe(scan.hits)), tuple(scan.quotes))
 
 
 _CLAUSE_END = re.compile(r'[,;:.!?()"\n]| - ')

@@ -27,12 +27,12 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
-from .prefilter import COMMON_WORDS, Needles
+from .prefilter import COMMON_WORDS, LiteralSet
 
-# A condition on one word: (kind, token), where kind says where the token sits in it.
-Condition = tuple[str, str]
+# A test on one word: (kind, token), where kind says where the token sits in it.
+WordTest = tuple[str, str]
 WORD, PREFIX, SUFFIX, INSIDE = "word", "prefix", "suffix", "inside"
 # (non-word character before the run, after it) -> where the run sits in a text word
 _KIND = {(True, True): WORD, (True, False): PREFIX, (False, True): SUFFIX, (False, False): INSIDE}
@@ -48,8 +48,8 @@ CACHE_LIMIT = 100_000
 _CACHE_WORD_LEN = 40
 
 
-def _tokens(literal: str) -> list[Condition]:
-    """The literal's runs of word characters, each with the condition a text word that
+def _tokens(literal: str) -> list[WordTest]:
+    """The literal's runs of word characters, each with the test a text word that
     holds it must meet: a run with a non-word character on both sides in the literal is
     a whole word of the text, one with such a character only before (after) it starts
     (ends) a word, and one with none is somewhere inside a word."""
@@ -61,14 +61,14 @@ def _tokens(literal: str) -> list[Condition]:
     return out
 
 
-def _rank(cond: Condition) -> tuple[bool, bool, int]:
-    """How few sentences a condition holds in: uncommon tokens, whole words, length."""
-    kind, token = cond
+def _rank(test: WordTest) -> tuple[bool, bool, int]:
+    """How few sentences a word test holds in: uncommon tokens, whole words, length."""
+    kind, token = test
     return (len(token) >= 3 and token not in COMMON_WORDS, kind == WORD, len(token))
 
 
-def literal_test(literal: str) -> tuple[Condition, ...] | None:
-    """The conditions on one word, or on two neighbouring words, that any text holding
+def literal_test(literal: str) -> tuple[WordTest, ...] | None:
+    """The tests on one word, or on two neighbouring words, that any text holding
     ``literal`` meets; ``None`` if the literal has no word character."""
     tokens = _tokens(literal)
     if len(tokens) < 2:
@@ -81,9 +81,9 @@ def literal_test(literal: str) -> tuple[Condition, ...] | None:
     return tokens[best], tokens[best + 1]
 
 
-def holds(cond: Condition, word: str) -> bool:
-    """Whether ``word`` meets ``cond`` (the reference the index's lookups must agree with)."""
-    kind, token = cond
+def holds(test: WordTest, word: str) -> bool:
+    """Whether ``word`` meets ``test`` (the reference the index's lookups must agree with)."""
+    kind, token = test
     if kind == WORD:
         return word == token
     if kind == PREFIX:
@@ -118,14 +118,41 @@ def _short_word(word: str) -> bool:
     return len(word) <= _CACHE_WORD_LEN
 
 
-Found = tuple[frozenset[int], int]  # (patterns whose first set may be present, mask)
-NOTHING: Found = (EMPTY, 0)
+class Found(NamedTuple):
+    """What some words may hold: the patterns whose first literal set may be there, and
+    the bits of the extra literal sets (and exception literal sets) that may be."""
+
+    patterns: frozenset[int]
+    bits: int
 
 
-# What a word tells: what it may hold alone, the bits of the two-word tests it may start,
-# and the bits of those it may end. Two neighbouring words hold a two-word test where the
-# first one's start bits meet the second one's end bits: an AND of two ints.
-WordInfo = tuple[Found, int, int]
+NOTHING = Found(EMPTY, 0)
+
+
+class WordInfo(NamedTuple):
+    """What a word tells, worked out once per word: what it may hold alone, and the bits
+    of the two-word tests it may start and may end. Two neighbouring words hold a
+    two-word test where the first one's ``starts`` meet the second one's ``ends``."""
+
+    alone: Found
+    starts: int
+    ends: int
+
+
+class PatternRef(NamedTuple):
+    """Where a pattern number of the index comes from: its rule, and which of the rule's
+    matchers it is (both positions in the rule set)."""
+
+    rule: int
+    matcher: int
+
+
+class PatternLiterals(NamedTuple):
+    """What the index needs of one pattern: its first literal set (``None``: none
+    usable, run it everywhere) and its extra literal sets."""
+
+    first: LiteralSet | None
+    extras: tuple[LiteralSet, ...]
 
 
 def _join(found: list[Found]) -> Found:
@@ -140,28 +167,30 @@ def _join(found: list[Found]) -> Found:
     for more, bits in found:
         patterns |= more
         mask |= bits
-    return frozenset(patterns), mask
+    return Found(frozenset(patterns), mask)
 
 
 @dataclass(frozen=True)
 class PatternIndex:
-    """Built once per rule set from its rules' literal sets (``RuleSet.index``)."""
+    """Built once per rule set from its rules' literal sets (``ruleset.index_rules``),
+    or read back from the rule cache (``rule_cache.py``)."""
 
-    refs: tuple[tuple[int, int], ...]  # pattern number -> (rule, pattern of the rule)
+    refs: tuple[PatternRef, ...]  # pattern number -> its rule and matcher
     required: tuple[int, ...]  # pattern number -> bits of its extra literal sets
     always: tuple[int, ...]  # patterns with no usable literal set: run in every sentence
     exception_bits: tuple[int, ...]  # rule -> bit of its exception literals (0: none)
-    _single: dict[Condition, Found] = field(repr=False)  # one-word tests
-    _starts: dict[Condition, int] = field(repr=False)  # condition -> two-word tests it starts
-    _ends: dict[Condition, int] = field(repr=False)  # condition -> two-word tests it ends
-    _pair_found: tuple[Found, ...] = field(repr=False)  # two-word test -> what it may hold
-    _whole: frozenset[str] = field(repr=False)  # tokens that must be a whole word
+    single: dict[WordTest, Found] = field(repr=False)  # one-word tests
+    starts: dict[WordTest, int] = field(repr=False)  # word test -> two-word tests it starts
+    ends: dict[WordTest, int] = field(repr=False)  # word test -> two-word tests it ends
+    pair_found: tuple[Found, ...] = field(repr=False)  # two-word test -> what it may hold
+    whole: frozenset[str] = field(repr=False)  # tokens that must be a whole word
     # First (last) three letters, or all of a shorter token -> tokens a word must start
     # (end) with; first three letters -> tokens it must contain.
-    _starting: dict[str, tuple[str, ...]] = field(repr=False)
-    _ending: dict[str, tuple[str, ...]] = field(repr=False)
-    _inside: dict[str, tuple[str, ...]] = field(repr=False)
-    _key_sizes: tuple[int, ...] = field(repr=False)  # lengths of the keys of ``_inside``
+    starting: dict[str, tuple[str, ...]] = field(repr=False)
+    ending: dict[str, tuple[str, ...]] = field(repr=False)
+    inside: dict[str, tuple[str, ...]] = field(repr=False)
+    key_sizes: tuple[int, ...] = field(repr=False)  # lengths of the keys of ``inside``
+    # Per-word and per-set-of-two-word-tests results, worked out on first sight.
     words: _Cache[str, WordInfo] = field(init=False, repr=False, compare=False)
     pairs: _Cache[int, Found] = field(init=False, repr=False, compare=False)
 
@@ -170,12 +199,12 @@ class PatternIndex:
         set_(self, "words", _Cache(self._for_word, _short_word))
         set_(self, "pairs", _Cache(self._for_pairs, _keep_all))
 
-    def conditions(self, word: str) -> tuple[Condition, ...]:
-        """The conditions ``word`` meets, found through tokens' first (or last) three
+    def word_tests(self, word: str) -> tuple[WordTest, ...]:
+        """The word tests ``word`` meets, found through tokens' first (or last) three
         letters: about one lookup per letter, so a word the caches have not seen costs a
         few microseconds."""
-        found = [(WORD, word)] if word in self._whole else []
-        starting, ending = self._starting.get, self._ending.get
+        found = [(WORD, word)] if word in self.whole else []
+        starting, ending = self.starting.get, self.ending.get
         for size in _SIZES[: len(word)]:
             tokens = starting(word[:size])
             if tokens:
@@ -187,9 +216,9 @@ class PatternIndex:
                 for token in tokens:
                     if word.endswith(token):
                         found.append((SUFFIX, token))
-        inside = self._inside.get
+        inside = self.inside.get
         seen: set[str] = set()
-        for size in self._key_sizes:  # usually just KEY_LEN
+        for size in self.key_sizes:  # usually just KEY_LEN
             for i in range(len(word) - size + 1):
                 tokens = inside(word[i : i + size])
                 if tokens:
@@ -200,15 +229,15 @@ class PatternIndex:
         return tuple(found)
 
     def _for_word(self, word: str) -> WordInfo:
-        single, starts, ends = self._single, self._starts, self._ends
+        single, starts, ends = self.single, self.starts, self.ends
         alone: list[Found] = []
         start = end = 0
-        for cond in self.conditions(word):
-            if cond in single:
-                alone.append(single[cond])
-            start |= starts.get(cond, 0)
-            end |= ends.get(cond, 0)
-        return _join(alone), start, end
+        for test in self.word_tests(word):
+            if test in single:
+                alone.append(single[test])
+            start |= starts.get(test, 0)
+            end |= ends.get(test, 0)
+        return WordInfo(_join(alone), start, end)
 
     def _for_pairs(self, tests: int) -> Found:
         """What the two-word tests with these bits may hold (sentences share sets of
@@ -216,7 +245,7 @@ class PatternIndex:
         found = []
         while tests:
             low = tests & -tests
-            found.append(self._pair_found[low.bit_length() - 1])
+            found.append(self.pair_found[low.bit_length() - 1])
             tests ^= low
         return _join(found)
 
@@ -225,61 +254,49 @@ def _keep_all(_: object) -> bool:
     return True
 
 
-def build_index(
-    matchers: list[tuple[Needles | None, tuple[Needles, ...]]],
-    refs: list[tuple[int, int]],
-    exceptions: list[Needles | None],
-) -> PatternIndex:
-    """The index of patterns given as (first literal set, extra sets), with ``refs``
-    naming each one's (rule, pattern), and each rule's exception literals (``None``:
-    the exceptions have no literal set and are always searched)."""
-    bit_of: dict[Needles, int] = {}
-    unlocks: dict[str, set[int]] = {}
-    required: list[int] = []
-    always: list[int] = []
-    tests: dict[str, tuple[Condition, ...] | None] = {}  # literal -> its test
+class _Bits:
+    """Step 1 of building: which patterns run everywhere, and one bit per distinct
+    extra (or exception) literal set that words can show. A literal set can be read
+    from words only if each of its literals has a word test."""
 
-    def testable(clause: Needles) -> bool:
-        for lit in clause:
-            if lit not in tests:
-                tests[lit] = literal_test(lit)
-            if tests[lit] is None:
+    def __init__(self) -> None:
+        self.of_set: dict[LiteralSet, int] = {}
+        self.tests: dict[str, tuple[WordTest, ...] | None] = {}  # literal -> its test
+
+    def testable(self, literals: LiteralSet) -> bool:
+        for literal in literals:
+            if literal not in self.tests:
+                self.tests[literal] = literal_test(literal)
+            if self.tests[literal] is None:
                 return False
         return True
 
-    def bit(clause: Needles) -> int:
-        if not testable(clause):
+    def bit(self, literals: LiteralSet) -> int:
+        if not self.testable(literals):
             return 0  # cannot be read from words: not checked (it only spares a scan)
-        return 1 << bit_of.setdefault(clause, len(bit_of))
+        return 1 << self.of_set.setdefault(literals, len(self.of_set))
 
-    for number, (first, extras) in enumerate(matchers):
-        if first is None or not testable(first):
-            always.append(number)
-            required.append(0)
-            continue
-        for lit in first:
-            unlocks.setdefault(lit, set()).add(number)
-        mask = 0
-        for clause in extras:
-            mask |= bit(clause)
-        required.append(mask)
-    exception_bits = tuple(0 if lits is None else bit(lits) for lits in exceptions)
-    bits: dict[str, int] = {}
-    for clause, b in bit_of.items():
-        for lit in clause:
-            bits[lit] = bits.get(lit, 0) | (1 << b)
-    word_literals: dict[Condition, set[str]] = {}
-    pair_literals: dict[tuple[Condition, Condition], set[str]] = {}
+    def per_literal(self) -> dict[str, int]:
+        """Each literal -> the bits of the sets it belongs to."""
+        bits: dict[str, int] = {}
+        for literals, b in self.of_set.items():
+            for literal in literals:
+                bits[literal] = bits.get(literal, 0) | (1 << b)
+        return bits
+
+
+_Keyed = dict[str, tuple[str, ...]]
+
+
+def _token_tables(
+    tests: dict[str, tuple[WordTest, ...] | None],
+) -> tuple[frozenset[str], _Keyed, _Keyed, _Keyed]:
+    """Step 3: the tables ``word_tests`` looks tokens up in: whole-word tokens, and
+    tokens by their first (prefixes, insides) or last (suffixes) ``KEY_LEN`` letters."""
     tokens: dict[str, set[str]] = {WORD: set(), PREFIX: set(), SUFFIX: set(), INSIDE: set()}
-    for lit, test in tests.items():
-        if test is None:  # its clause was left out above
-            continue
-        for kind, token in test:
+    for test in tests.values():
+        for kind, token in test or ():
             tokens[kind].add(token)
-        if len(test) == 1:
-            word_literals.setdefault(test[0], set()).add(lit)
-        else:
-            pair_literals.setdefault((test[0], test[1]), set()).add(lit)
     starting: dict[str, list[str]] = {}
     ending: dict[str, list[str]] = {}
     inside: dict[str, list[str]] = {}
@@ -290,31 +307,80 @@ def build_index(
     for token in sorted(tokens[INSIDE]):
         # (a token shorter than the key is keyed by itself: looked up at every letter)
         inside.setdefault(token[:KEY_LEN], []).append(token)
-    frozen = {lit: frozenset(v) for lit, v in unlocks.items()}
-
-    def found(literals: set[str]) -> Found:
-        patterns = EMPTY.union(*[frozen.get(lit, EMPTY) for lit in literals])
-        return patterns, reduce(or_, [bits.get(lit, 0) for lit in literals], 0)
-
-    starts: dict[Condition, int] = {}
-    ends: dict[Condition, int] = {}
-    pair_found = []
-    for number, ((head, tail), literals) in enumerate(sorted(pair_literals.items())):
-        starts[head] = starts.get(head, 0) | (1 << number)
-        ends[tail] = ends.get(tail, 0) | (1 << number)
-        pair_found.append(found(literals))
-    return PatternIndex(
-        tuple(refs),
-        tuple(required),
-        tuple(always),
-        exception_bits,
-        {c: found(v) for c, v in word_literals.items()},
-        starts,
-        ends,
-        tuple(pair_found),
+    return (
         frozenset(tokens[WORD]),
         {key: tuple(v) for key, v in starting.items()},
         {key: tuple(v) for key, v in ending.items()},
         {key: tuple(v) for key, v in inside.items()},
-        tuple(sorted({len(key) for key in inside})),
+    )
+
+
+def build_index(
+    patterns: list[PatternLiterals],
+    refs: list[PatternRef],
+    exceptions: list[LiteralSet | None],
+) -> PatternIndex:
+    """The index of ``patterns`` (numbered in order; ``refs`` names each one's rule and
+    matcher), given each rule's exception literals (``None``: the exceptions have no
+    literal set and are always searched)."""
+    # 1. Patterns to run everywhere; bits for extra and exception literal sets.
+    bits = _Bits()
+    unlocks: dict[str, set[int]] = {}  # literal of a first set -> patterns it unlocks
+    required: list[int] = []
+    always: list[int] = []
+    for number, (first, extras) in enumerate(patterns):
+        if first is None or not bits.testable(first):
+            always.append(number)
+            required.append(0)
+            continue
+        for literal in first:
+            unlocks.setdefault(literal, set()).add(number)
+        required.append(reduce(or_, map(bits.bit, extras), 0))
+    exception_bits = tuple(0 if lits is None else bits.bit(lits) for lits in exceptions)
+
+    # 2. What each literal, and so each word test, may show: patterns and bits.
+    frozen = {literal: frozenset(v) for literal, v in unlocks.items()}
+    literal_bits = bits.per_literal()
+
+    def found(literals: set[str]) -> Found:
+        return Found(
+            EMPTY.union(*[frozen.get(lit, EMPTY) for lit in literals]),
+            reduce(or_, [literal_bits.get(lit, 0) for lit in literals], 0),
+        )
+
+    on_one_word: dict[WordTest, set[str]] = {}
+    on_two_words: dict[tuple[WordTest, WordTest], set[str]] = {}
+    for literal, test in bits.tests.items():
+        if test is None:  # its literal set was left out above
+            continue
+        if len(test) == 1:
+            on_one_word.setdefault(test[0], set()).add(literal)
+        else:
+            on_two_words.setdefault((test[0], test[1]), set()).add(literal)
+
+    # 3. Two-word tests as bits: each word test's bits of the tests it starts or ends.
+    starts: dict[WordTest, int] = {}
+    ends: dict[WordTest, int] = {}
+    pair_found = []
+    for number, ((head, tail), literals) in enumerate(sorted(on_two_words.items())):
+        starts[head] = starts.get(head, 0) | (1 << number)
+        ends[tail] = ends.get(tail, 0) | (1 << number)
+        pair_found.append(found(literals))
+
+    # 4. The tables that find a word's tests by a few lookups.
+    whole, starting, ending, inside = _token_tables(bits.tests)
+    return PatternIndex(
+        refs=tuple(refs),
+        required=tuple(required),
+        always=tuple(always),
+        exception_bits=exception_bits,
+        single={test: found(v) for test, v in on_one_word.items()},
+        starts=starts,
+        ends=ends,
+        pair_found=tuple(pair_found),
+        whole=whole,
+        starting=starting,
+        ending=ending,
+        inside=inside,
+        key_sizes=tuple(sorted({len(key) for key in inside})),
     )

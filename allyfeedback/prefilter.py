@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     from re import _constants as _c
@@ -40,47 +40,48 @@ _MIN_USEFUL = 3
 # each (pattern_index.py), so the limits only bound the index; past eight sets of 100
 # literals, no fewer scans were left to spare (docs/performance.md).
 _MAX_EXTRAS = 8
-_MAX_EXTRA_NEEDLES = 100
+_MAX_EXTRA_LITERALS = 100
 
-Needles = frozenset[str]
-
-
-@lru_cache(maxsize=8192)
-def _longest_run(needle: str) -> int:
-    return max((len(t) for t in re.findall(r"\w+", needle)), default=0)
+# A literal set: strings one of which every match of a pattern contains.
+LiteralSet = frozenset[str]
 
 
 @lru_cache(maxsize=8192)
-def _distinctive(needle: str) -> bool:
-    """Whether the needle holds a word of three letters or more that is not common."""
-    return any(len(t) >= 3 and t not in COMMON_WORDS for t in _TOKEN.findall(needle))
+def _longest_run(literal: str) -> int:
+    return max((len(t) for t in re.findall(r"\w+", literal)), default=0)
+
+
+@lru_cache(maxsize=8192)
+def _distinctive(literal: str) -> bool:
+    """Whether the literal holds a word of three letters or more that is not common."""
+    return any(len(t) >= 3 and t not in COMMON_WORDS for t in _TOKEN.findall(literal))
 
 
 @lru_cache(maxsize=8192)  # loading the rules asks about the same sets again and again
-def _quality(needles: Needles) -> tuple[bool, bool, bool, int, int]:
-    """Prefer sets whose every needle has a run of three word characters, then sets
-    long enough to filter anything, then sets whose every needle holds an uncommon word
-    (they turn up in fewer sentences), then longer needles, then fewer of them."""
-    shortest = min(len(n) for n in needles)
+def _quality(literals: LiteralSet) -> tuple[bool, bool, bool, int, int]:
+    """Prefer sets whose every literal has a run of three word characters, then sets
+    long enough to filter anything, then sets whose every literal holds an uncommon word
+    (they turn up in fewer sentences), then longer literals, then fewer of them."""
+    shortest = min(len(n) for n in literals)
     return (
-        all(_longest_run(n) >= 3 for n in needles),
+        all(_longest_run(n) >= 3 for n in literals),
         shortest >= _MIN_USEFUL,
-        all(_distinctive(n) for n in needles),
+        all(_distinctive(n) for n in literals),
         shortest,
-        -len(needles),
+        -len(literals),
     )
 
 
-def _sequence(items: Iterable[tuple[Any, Any]]) -> Needles | None:
+def _sequence(items: Iterable[tuple[Any, Any]]) -> LiteralSet | None:
     candidates = _candidates(items)
     if not candidates:
         return None
     return max(candidates, key=_quality)
 
 
-def _candidates(items: Iterable[tuple[Any, Any]]) -> list[Needles]:
+def _candidates(items: Iterable[tuple[Any, Any]]) -> list[LiteralSet]:
     """Every literal set a match of this sequence must contain one member of."""
-    candidates: list[Needles] = []
+    candidates: list[LiteralSet] = []
     run: list[str] = []
 
     def flush() -> None:
@@ -94,12 +95,12 @@ def _candidates(items: Iterable[tuple[Any, Any]]) -> list[Needles]:
             continue
         if op is _BRANCH and run:
             # The parser factors a shared prefix out of alternatives ("sorry|sry" becomes
-            # "s" + "orry|ry"); put it back so the needles stay long enough to filter.
+            # "s" + "orry|ry"); put it back so the literals stay long enough to filter.
             prefix = "".join(run)
             leads = [_leading(b) for b in av[1]]
             candidates.append(frozenset(prefix + lead for lead in leads))
         flush()
-        found: Needles | None = None
+        found: LiteralSet | None = None
         if op is _SUBPATTERN:
             # Under (?i:...) a literal also matches other cases than its own: no set.
             found = None if av[1] & re.IGNORECASE else _sequence(av[-1])
@@ -187,14 +188,23 @@ def _skips_ahead(items: list[tuple[Any, Any]]) -> bool:
 Tree = list[tuple[Any, Any]]  # a parsed pattern: its (opcode, argument) pairs
 
 
-def parse(pattern: str) -> Tree:
+class Parsed(NamedTuple):
+    """A pattern's parse tree, and whether some match of it can be empty."""
+
+    tree: Tree
+    can_be_empty: bool
+
+
+def parse(pattern: str) -> Parsed:
     """The parse tree of ``pattern`` (raises ``re.error`` if it does not parse). Parsing
     is the slow part of loading rules, so the loader parses each pattern once and hands
     the tree to ``analyse_tree`` and ``lead_for``."""
     parsed = _sre_parse.parse(pattern)
+    # The shortest match's length, by the parser's own reckoning (assertions count as 0).
+    can_be_empty = parsed.getwidth()[0] == 0
     if parsed.state.flags & re.IGNORECASE:  # as a scoped (?i:...), which the analysis knows
-        return [(_SUBPATTERN, (None, re.IGNORECASE, 0, parsed))]
-    return list(parsed.data)
+        return Parsed([(_SUBPATTERN, (None, re.IGNORECASE, 0, parsed))], can_be_empty)
+    return Parsed(list(parsed.data), can_be_empty)
 
 
 def lead_for(alternatives: list[Tree]) -> str:
@@ -218,24 +228,24 @@ def lead_for(alternatives: list[Tree]) -> str:
 
 def word_start_lead(pattern: str) -> str:
     """``lead_for`` one pattern given as text."""
-    return lead_for([parse(pattern)])
+    return lead_for([parse(pattern).tree])
 
 
-def required_literals(pattern: str) -> Needles | None:
+def required_literals(pattern: str) -> LiteralSet | None:
     """Literal strings of which every match of ``pattern`` contains at least one, or
     ``None`` if the pattern gives no useful set (then it must always be run). Raises
     ``re.error`` if the pattern does not parse."""
     return analyse(pattern)[0]
 
 
-def analyse(pattern: str) -> tuple[Needles | None, tuple[Needles, ...]]:
+def analyse(pattern: str) -> tuple[LiteralSet | None, tuple[LiteralSet, ...]]:
     """The best literal set of ``pattern`` (as ``required_literals``) and up to eight more
     sets a match must also contain one member of: cheap extra checks that spare a
     regex scan when the first literal is there but the rest of the pattern is not."""
-    return analyse_tree(parse(pattern))
+    return analyse_tree(parse(pattern).tree)
 
 
-def analyse_tree(tree: Tree) -> tuple[Needles | None, tuple[Needles, ...]]:
+def analyse_tree(tree: Tree) -> tuple[LiteralSet | None, tuple[LiteralSet, ...]]:
     """``analyse`` for an already parsed pattern."""
     try:
         candidates = _candidates(tree)
@@ -249,7 +259,7 @@ def analyse_tree(tree: Tree) -> tuple[Needles | None, tuple[Needles, ...]]:
     extras = [
         c
         for c in candidates
-        if c is not best and min(map(len, c)) >= _MIN_USEFUL and len(c) <= _MAX_EXTRA_NEEDLES
+        if c is not best and min(map(len, c)) >= _MIN_USEFUL and len(c) <= _MAX_EXTRA_LITERALS
     ]
     extras.sort(key=_quality, reverse=True)
     return best, tuple(extras[:_MAX_EXTRAS])

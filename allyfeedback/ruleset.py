@@ -1,71 +1,70 @@
-"""Loading rule files: TOML data in, compiled rules out.
+"""Compiled rules and rule sets, and ``load_ruleset``, which finds them.
 
-A rule file is data, in the spirit of LanguageTool's rule files and Vale's styles: each
-rule names its category, the patterns that find it, the exceptions that veto a match
-(near-misses), the message and suggestion a person reads, the part of the guidance it
-comes from, and examples that must and must not match. The engine (``engine.py``) only
-runs what is loaded here.
+A rule file is data (see ``rule_files.py``, which reads and checks it); a ``Rule`` is
+that data compiled for the engine, and a ``RuleSet`` is the ordered rules with their
+pattern index (``pattern_index.py``). Loading is cached twice, both times by the content
+of every rule file, so an edited file is picked up at once and nothing is ever stale: in
+memory for the life of the process, and on disk (``rule_cache.py``) so that a command
+line call does not parse a few hundred regexes at every start.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from ._toml import tomllib
 from .errors import ConfigurationError, RuleFileError
-from .pattern_index import PatternIndex, build_index
-from .prefilter import Needles, Tree, analyse_tree, lead_for, parse
-from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
+from .pattern_index import PatternIndex, PatternLiterals, PatternRef, build_index
+from .prefilter import LiteralSet
+from .taxonomy import ALL_IDS, ELEMENT_IDS, Severity, is_element, is_problem
 
-_MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 MACRO_FILE = "macros.toml"
 
-
-class RuleExamples(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    match: list[str] = Field(min_length=1)
-    no_match: list[str] = Field(default_factory=list)
+Search = Callable[[str, int, int], "re.Match[str] | None"]
 
 
-class RuleSpec(BaseModel):
-    """One rule as written in a file."""
+class LazyRegex:
+    """A regex compiled on first use. Most patterns never meet a draft that could trigger
+    them, and compiling all of them up front made the first critique slow (a command-line
+    run pays that on every call). ``search`` is the compiled pattern's own ``search``
+    once compiled (the engine calls it in its hot loop). Files loaded at run time are
+    compiled at once instead (``eager``), so their errors show at load."""
 
-    model_config = ConfigDict(extra="forbid")
+    __slots__ = ("_compiled", "search", "source")
 
-    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
-    category: str | None = None
-    severity: Severity | None = None
-    patterns: list[str] = Field(min_length=1)
-    exceptions: list[str] = Field(default_factory=list)
-    message: str = ""
-    suggestion: str = ""
-    source: str
-    examples: RuleExamples
+    def __init__(self, source: str, eager: bool = False) -> None:
+        self.source = source
+        self._compiled: re.Pattern[str] | None = None
+        self.search: Search = self._compile_and_search
+        if eager:
+            self.compile()
 
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, value: str | None) -> str | None:
-        if value is not None and value not in ALL_IDS:
-            raise ValueError(f"unknown category {value!r}; use one of {', '.join(ALL_IDS)}")
-        return value
+    def compile(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source)
+            self.search = self._compiled.search
+        return self._compiled
+
+    def _compile_and_search(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[str] | None:
+        return self.compile().search(text, pos, endpos)
 
 
-class RuleFileSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(frozen=True)
+class Matcher:
+    """One pattern of a rule (or all of a rule's exceptions), compiled, with the literal
+    sets any match contains one member of (see prefilter.py)."""
 
-    category: str | None = None
-    macros: dict[str, str] = Field(default_factory=dict)
-    rules: list[RuleSpec] = Field(default_factory=list)
+    regex: LazyRegex
+    literals: LiteralSet | None  # the first set; ``None``: no usable set, always run
+    extras: tuple[LiteralSet, ...] = ()  # more sets, each also met by every match
 
 
 @dataclass(frozen=True)
@@ -83,50 +82,44 @@ class Rule:
     examples_match: tuple[str, ...]
     examples_no_match: tuple[str, ...]
     origin: str
-    # One (prefilter, regex) pair per pattern; see prefilter.py.
-    matchers: tuple[tuple[Needles | None, LazyRegex], ...] = field(repr=False, compare=False)
-    exception_regex: LazyRegex | None = field(repr=False, compare=False)
-    # Per pattern, more literal sets a match must also touch (checked before scanning).
-    extras: tuple[tuple[Needles, ...], ...] = field(default=(), repr=False, compare=False)
-    # Literals one of which every exception match contains (``None``: no such set).
-    exception_literals: Needles | None = field(default=None, repr=False, compare=False)
+    matchers: tuple[Matcher, ...] = field(repr=False, compare=False)  # one per pattern
+    exception: Matcher | None = field(repr=False, compare=False)  # all exceptions as one
     is_problem: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "is_problem", is_problem(self.category))
 
 
+def index_rules(rules: tuple[Rule, ...]) -> PatternIndex:
+    """The pattern index of ``rules``: pattern numbers run through every rule's
+    matchers in rule order."""
+    refs, patterns = [], []
+    for r, rule in enumerate(rules):
+        for m, matcher in enumerate(rule.matchers):
+            refs.append(PatternRef(r, m))
+            patterns.append(PatternLiterals(matcher.literals, matcher.extras))
+    return build_index(
+        patterns,
+        refs,
+        [None if rule.exception is None else rule.exception.literals for rule in rules],
+    )
+
+
 @dataclass(frozen=True)
 class RuleSet:
-    """An ordered, immutable collection of compiled rules."""
+    """An ordered, immutable collection of compiled rules and their pattern index."""
 
     rules: tuple[Rule, ...]
+    index: PatternIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
-    @cached_property
-    def index(self) -> PatternIndex:
-        """Which patterns a sentence's words can trigger (see pattern_index.py)."""
-        refs, patterns = [], []
-        for ri, rule in enumerate(self.rules):
-            for mi, (first, _) in enumerate(rule.matchers):
-                refs.append((ri, mi))
-                patterns.append((first, rule.extras[mi] if rule.extras else ()))
-        return build_index(
-            patterns,
-            refs,
-            [rule.exception_literals for rule in self.rules],
-        )
-
-    @cached_property
-    def searches(self) -> list[Callable[[str, int, int], re.Match[str] | None] | None]:
-        """Each pattern's compiled ``search`` by pattern number (as in ``index.refs``),
-        filled in by the engine on first use: a list lookup per scan instead of two
-        attribute lookups and a property call (about 2% of an analysis, measured)."""
-        return [None] * len(self.index.refs)
+    def __post_init__(self) -> None:
+        if self.index is None:
+            object.__setattr__(self, "index", index_rules(self.rules))
 
     def __len__(self) -> int:
         return len(self.rules)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
 
     def get(self, rule_id: str) -> Rule:
@@ -148,230 +141,124 @@ class RuleSet:
             raise KeyError(rule_id) from None
 
     def without(self, disabled: Iterable[str]) -> RuleSet:
-        """Drop rules by id, id prefix (``centering_self.``) or category."""
+        """Drop rules by id or by problem category. Elements cannot be dropped: a reply
+        without the element's rules would always lack it, and the revision would add it
+        a second time (drop a problem rule instead, or fix the element rule's file)."""
         wanted = set(disabled)
-        known = {r.id for r in self.rules} | {r.category for r in self.rules} | set(ALL_IDS)
+        by_id = {r.id: r for r in self.rules}
+        known = set(by_id) | {r.category for r in self.rules} | set(ALL_IDS)
         unknown = sorted(d for d in wanted if d not in known)
         if unknown:
             raise ConfigurationError(
                 f"cannot disable unknown rule or category: {', '.join(unknown)} "
                 "(see `allyfeedback rules`)"
             )
+        elements = sorted(
+            d for d in wanted if is_element(d) or (d in by_id and is_element(by_id[d].category))
+        )
+        if elements:
+            raise ConfigurationError(
+                f"cannot disable {', '.join(elements)}: elements ({', '.join(ELEMENT_IDS)}) "
+                "are what a good reply contains, so without their rules every draft would "
+                "miss them; disable problem rules or categories only"
+            )
         return RuleSet(
             tuple(r for r in self.rules if r.id not in wanted and r.category not in wanted)
         )
 
 
-def _expand(pattern: str, macros: dict[str, str], where: str) -> str:
-    for _ in range(10):
-        new = _MACRO_REF.sub(lambda m: _macro(m.group(1), macros, where), pattern)
-        if new == pattern:
-            return new
-        pattern = new
-    raise RuleFileError(f"{where}: macros nest too deeply (a macro refers to itself?)")
+# --- loading ------------------------------------------------------------------------
+
+# Everything whose change changes the compiled rules, besides the rule files: the code
+# that compiles and indexes them. Its bytes are part of the content hash.
+_COMPILER_MODULES = ("prefilter.py", "pattern_index.py", "rule_files.py", "ruleset.py")
 
 
-def _macro(name: str, macros: dict[str, str], where: str) -> str:
-    try:
-        return f"(?:{macros[name]})"
-    except KeyError:
-        raise RuleFileError(f"{where}: unknown macro {{{name}}}") from None
+@lru_cache(maxsize=1)
+def builtin_sources() -> tuple[tuple[str, str], ...]:
+    """The built-in rule files as (name, text), the macro file first."""
+    folder = resources.files("allyfeedback") / "rules"
+    files = sorted(
+        (f"rules/{entry.name}", entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    )
+    return tuple(sorted(files, key=lambda f: not f[0].endswith(MACRO_FILE)))
 
 
-class LazyRegex:
-    """A regex compiled on first use. Most patterns never meet a draft that could trigger
-    them, and compiling all of them up front made the first critique slow (a command-line
-    run pays that on every call). Files loaded at run time are compiled at once instead,
-    so their errors show at load."""
-
-    __slots__ = ("_compiled", "source")
-
-    def __init__(self, source: str, eager: bool = False) -> None:
-        self.source = source
-        self._compiled: re.Pattern[str] | None = re.compile(source) if eager else None
-
-    @property
-    def compiled(self) -> re.Pattern[str]:
-        if self._compiled is None:
-            self._compiled = re.compile(self.source)
-        return self._compiled
-
-    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        return self.compiled.search(text, pos, endpos)
+@lru_cache(maxsize=1)
+def _compiler_digest() -> str:
+    here = Path(__file__).parent
+    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+    for name in _COMPILER_MODULES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
 
 
-def _end_bounded(expanded: str, lead: str = "") -> str:
-    # A match that starts or ends with a word character must do so at a word boundary,
-    # so "sorry" never matches inside "sorryy"; punctuation at either end is free. The
-    # end is asserted here; the start is checked by the engine (engine.find), because an
-    # assertion at the front stops ``re`` from skipping ahead to the pattern's possible
-    # first characters, which makes a scan some ten times slower. Patterns ``re`` cannot
-    # skip ahead in anyway get a leading ``\b`` (``lead``, see prefilter.lead_for).
-    return lead + r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
+def builtin_macros() -> dict[str, str]:
+    from .rule_files import read_macros
 
-
-def _expand_all(
-    patterns: Sequence[str], macros: dict[str, str], where: str
-) -> list[tuple[str, Tree]]:
-    """Each pattern with its macros expanded, and its parse tree (parsed once here)."""
-    out = []
-    for p in patterns:
-        expanded = _expand(p, macros, where)
-        try:
-            out.append((expanded, parse(expanded)))
-        except re.error as exc:
-            raise RuleFileError(f"{where}: bad pattern {p!r}: {exc}") from None
-    return out
-
-
-def _compile(
-    patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool
-) -> tuple[LazyRegex, Needles | None]:
-    """All patterns as one regex (used for exceptions, searched once per match), and
-    literals one of which every match contains (``None`` if some pattern has none)."""
-    parts = _expand_all(patterns, macros, where)
-    joined = "|".join(f"(?:{p})" for p, _ in parts)
-    literals: set[str] = set()
-    for _, tree in parts:
-        found = analyse_tree(tree)[0]
-        if found is None:
-            literals = set()
-            break
-        literals.update(found)
-    regex = _lazy(_end_bounded(joined, lead_for([tree for _, tree in parts])), where, eager)
-    return regex, (frozenset(literals) if literals else None)
-
-
-def _lazy(source: str, where: str, eager: bool) -> LazyRegex:
-    try:
-        return LazyRegex(source, eager)
-    except re.error as exc:
-        raise RuleFileError(f"{where}: bad pattern: {exc}") from None
-
-
-def _matchers(
-    patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool
-) -> tuple[tuple[tuple[Needles | None, LazyRegex], ...], tuple[tuple[Needles, ...], ...]]:
-    """Each pattern's (literal prefilter, regex), and the extra literal sets of each."""
-    matchers, extras = [], []
-    for p, tree in _expand_all(patterns, macros, where):
-        needles, more = analyse_tree(tree)
-        matchers.append((needles, _lazy(_end_bounded(p, lead_for([tree])), where, eager)))
-        extras.append(more)
-    return tuple(matchers), tuple(extras)
-
-
-def _read_toml(text: str, where: str) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-        return data
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleFileError(f"{where}: not valid TOML: {exc}") from None
+    return read_macros(builtin_sources()[0][1], MACRO_FILE)
 
 
 def parse_rule_file(
     text: str, where: str, base_macros: dict[str, str] | None = None, eager: bool = True
 ) -> list[Rule]:
-    """Parse one rule file's text into compiled rules; errors name the file and rule.
+    """``rule_files.parse_rule_file``, kept here for callers of the loader: one rule
+    file's text compiled, with errors that name the file and the rule."""
+    from .rule_files import parse_rule_file as parse
 
-    ``eager=False`` (the built-in, tested rules) defers compiling to first use."""
-    data = _read_toml(text, where)
+    return parse(text, where, base_macros, eager)
+
+
+def _read_user_file(name: str) -> tuple[str, str]:
+    path = Path(name)
     try:
-        spec = RuleFileSpec.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"])
-        raise RuleFileError(f"{where}: {loc}: {first['msg']}") from None
-    macros = dict(base_macros or {})
-    macros.update(spec.macros)
-    rules = []
-    for r in spec.rules:
-        category = r.category or spec.category
-        if category is None:
-            raise RuleFileError(f"{where}: rule {r.id} has no category")
-        rwhere = f"{where}: rule {r.id}"
-        if is_problem(category) and not (r.message and r.suggestion):
-            raise RuleFileError(f"{rwhere}: a problem rule needs a message and a suggestion")
-        severity: Severity = r.severity or DEFAULT_SEVERITY.get(category, "medium")
-        matchers, extras = _matchers(r.patterns, macros, rwhere, eager)
-        exception_regex, exception_literals = (
-            _compile(r.exceptions, macros, rwhere + " (exceptions)", eager)
-            if r.exceptions
-            else (None, None)
-        )
-        rules.append(
-            Rule(
-                id=r.id,
-                category=category,
-                severity=severity,
-                message=r.message.strip(),
-                suggestion=r.suggestion.strip(),
-                source=r.source,
-                patterns=tuple(r.patterns),
-                exceptions=tuple(r.exceptions),
-                examples_match=tuple(r.examples.match),
-                examples_no_match=tuple(r.examples.no_match),
-                origin=where,
-                matchers=matchers,
-                extras=extras,
-                exception_regex=exception_regex,
-                exception_literals=exception_literals,
-            )
-        )
-    return rules
+        return path.name, path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleFileError(f"cannot read rule file {name}: {exc.__class__.__name__}") from None
 
 
-def _builtin_files() -> list[tuple[str, str]]:
-    folder = resources.files("allyfeedback") / "rules"
-    return sorted(
-        (f"rules/{entry.name}", entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".toml")
-    )
-
-
-@lru_cache(maxsize=1)
-def builtin_macros() -> dict[str, str]:
-    folder = resources.files("allyfeedback") / "rules"
-    data = _read_toml((folder / MACRO_FILE).read_text(encoding="utf-8"), MACRO_FILE)
-    macros = data.get("macros", {})
-    if not isinstance(macros, dict):
-        raise RuleFileError(f"{MACRO_FILE}: [macros] must be a table")
-    return {str(k): str(v) for k, v in macros.items()}
+def content_key(user_files: tuple[tuple[str, str], ...]) -> str:
+    """A hash of everything the compiled rules depend on: the loader's code, the
+    built-in files and the user files (names and text)."""
+    digest = hashlib.sha256(_compiler_digest().encode())
+    for name, text in builtin_sources() + user_files:
+        for part in (name, text):
+            data = part.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+    return digest.hexdigest()
 
 
 def load_ruleset(extra_files: Iterable[str] = (), disabled: Iterable[str] = ()) -> RuleSet:
-    """The built-in rules plus ``extra_files``, less ``disabled`` ids or categories.
+    """The built-in rules plus ``extra_files``, less ``disabled`` rule ids or problem
+    categories.
 
-    Cached: rule sets are immutable, and compiling them is the slow part of a first call.
-    The same arguments in any order or form give the same object, so a process that calls
-    this and ``critique`` compiles and indexes its rules once.
+    The files are read at every call, and the result is cached by their content: the
+    same content in any argument order or form gives the same object (so a process that
+    calls this and ``critique`` compiles and indexes its rules once), and an edited file
+    is picked up at the next call.
     """
     if isinstance(extra_files, str) or isinstance(disabled, str):
         raise TypeError("extra_files and disabled take a list of strings, not a single string")
-    return _cached_ruleset(tuple(str(f) for f in extra_files), tuple(sorted(set(disabled))))
+    user_files = tuple(_read_user_file(str(f)) for f in extra_files)
+    return _cached_ruleset(content_key(user_files), user_files, tuple(sorted(set(disabled))))
 
 
 @lru_cache(maxsize=32)
-def _cached_ruleset(extra_files: tuple[str, ...], disabled: tuple[str, ...]) -> RuleSet:
+def _cached_ruleset(
+    key: str, user_files: tuple[tuple[str, str], ...], disabled: tuple[str, ...]
+) -> RuleSet:
     if disabled:  # built from the full set, so its rules are not parsed again
-        return _cached_ruleset(extra_files, ()).without(disabled)
-    macros = builtin_macros()
-    rules: list[Rule] = []
-    for where, text in _builtin_files():
-        if where.endswith(MACRO_FILE):
-            continue
-        rules.extend(parse_rule_file(text, where, macros, eager=False))
-    for name in extra_files:
-        path = Path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RuleFileError(f"cannot read rule file {name}: {exc.__class__.__name__}") from None
-        rules.extend(parse_rule_file(text, str(path.name), macros))
-    seen: set[str] = set()
-    for r in rules:
-        if r.id in seen:
-            raise RuleFileError(f"{r.origin}: rule id {r.id} is defined twice")
-        seen.add(r.id)
-    return RuleSet(tuple(rules))
+        return _cached_ruleset(key, user_files, ()).without(disabled)
+    from . import rule_cache
+
+    cached = rule_cache.load(key)
+    if cached is not None:
+        return cached
+    from .rule_files import compile_rule_files
+
+    ruleset = RuleSet(tuple(compile_rule_files(builtin_sources(), user_files)))
+    rule_cache.save(key, ruleset)
+    return ruleset

@@ -74,10 +74,10 @@ def compile_all(rs: RuleSet) -> None:
     """Compile every regex now. They compile on first use, once per process; a pattern
     a held-out draft is the first to trigger would otherwise charge its compile to it."""
     for rule in rs:
-        for _, regex in rule.matchers:
-            regex.compiled  # noqa: B018 (compiles on first access)
-        if rule.exception_regex is not None:
-            rule.exception_regex.compiled  # noqa: B018
+        for matcher in rule.matchers:
+            matcher.regex.compile()
+        if rule.exception is not None:
+            rule.exception.regex.compile()
 
 
 def unseen_times(rs: RuleSet) -> list[float]:

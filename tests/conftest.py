@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).parent / "data"
+
+# Compiled rule sets are cached on disk (allyfeedback/rule_cache.py): the tests, and the
+# subprocesses they start, keep theirs in a folder of their own, never the user's.
+os.environ["ALLYFEEDBACK_CACHE_DIR"] = tempfile.mkdtemp(prefix="allyfeedback-test-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -59,9 +59,9 @@ def test_every_built_in_literal_meets_its_test_in_itself() -> None:
     literals = {
         lit
         for rule in RS
-        for mi, (first, _) in enumerate(rule.matchers)
-        for clause in ([first] if first else []) + list(rule.extras[mi] if rule.extras else [])
-        for lit in clause
+        for matcher in rule.matchers
+        for literals in ([matcher.literals] if matcher.literals else []) + list(matcher.extras)
+        for lit in literals
     }
     assert len(literals) > 1000
     for lit in literals:
@@ -72,22 +72,21 @@ def _needed(text: str, sents: list[tuple[int, int]], rs: RuleSet) -> set[tuple[i
     """(pattern number, sentence) wherever the pattern's literals are all there, found
     by plain substring search: the index must choose at least these."""
     out = set()
-    for number, (ri, mi) in enumerate(rs.index.refs):
-        rule = rs.rules[ri]
-        first = rule.matchers[mi][0]
-        extras = rule.extras[mi] if rule.extras else ()
+    for number, ref in enumerate(rs.index.refs):
+        matcher = rs.rules[ref.rule].matchers[ref.matcher]
+        first, extras = matcher.literals, matcher.extras
         for i, (s, e) in enumerate(sents):
             chunk = text[s:e]
             if first is not None and not any(lit in chunk for lit in first):
                 continue
-            if all(any(lit in chunk for lit in clause) for clause in extras):
+            if all(any(lit in chunk for lit in literals) for literals in extras):
                 out.add((number, i))
     return out
 
 
 def _chosen(text: str, sents: list[tuple[int, int]], rs: RuleSet) -> set[tuple[int, int]]:
-    windows, _ = _windows(text, sents, rs.index)
-    return {(p, i) for p, where in windows.items() for i in where}
+    windows = _windows(text, sents, rs.index)
+    return {(p, i) for p, where in windows.sentences_of.items() for i in where}
 
 
 def test_index_chooses_every_pattern_whose_literals_are_there(dev_rows: list[dict]) -> None:
@@ -111,12 +110,13 @@ def test_exception_bits_only_where_exception_literals_are() -> None:
     rules = [ri for ri, b in enumerate(index.exception_bits) if b]
     assert len(rules) > 10
     for ri in rules:
-        literals = RS.rules[ri].exception_literals
-        assert literals
+        exception = RS.rules[ri].exception
+        assert exception is not None and exception.literals
+        literals = exception.literals
         for text in RS.rules[ri].examples_no_match + RS.rules[ri].examples_match:
             norm = normalize(text).text
             sents = sentence_spans(norm)
-            _, present = _windows(norm, sents, index)
+            present = _windows(norm, sents, index).bits_of
             for (s, e), bits in zip(sents, present, strict=True):
                 if any(lit in norm[s:e] for lit in literals) and bits:
                     assert bits & index.exception_bits[ri], (RS.rules[ri].id, text)
@@ -124,7 +124,7 @@ def test_exception_bits_only_where_exception_literals_are() -> None:
 
 def test_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pattern_index, "CACHE_LIMIT", 50)
-    index = load_ruleset(disabled=["listens"]).index  # a fresh index, not the shared one
+    index = load_ruleset(disabled=["derailing"]).index  # a fresh index, not the shared one
     text = " ".join(f"word{n} sorry" for n in range(400))
     norm = normalize(text).text
     _windows(norm, sentence_spans(norm), index)
@@ -134,11 +134,11 @@ def test_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert long_word not in index.words  # looked at, not kept
 
 
-def _every_condition(index: pattern_index.PatternIndex) -> set[tuple[str, str]]:
-    conds = {("word", t) for t in index._whole}
-    for kind, table in (("prefix", index._starting), ("suffix", index._ending)):
-        conds |= {(kind, t) for tokens in table.values() for t in tokens}
-    return conds | {("inside", t) for tokens in index._inside.values() for t in tokens}
+def _every_word_test(index: pattern_index.PatternIndex) -> set[tuple[str, str]]:
+    tests = {("word", t) for t in index.whole}
+    for kind, table in (("prefix", index.starting), ("suffix", index.ending)):
+        tests |= {(kind, t) for tokens in table.values() for t in tokens}
+    return tests | {("inside", t) for tokens in index.inside.values() for t in tokens}
 
 
 WORD_TEXT = st.text(alphabet=st.sampled_from([*"aeiosrtnlmcdpbuy", "é", "_", "7"]), max_size=14)
@@ -146,20 +146,20 @@ WORD_TEXT = st.text(alphabet=st.sampled_from([*"aeiosrtnlmcdpbuy", "é", "_", "7
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(WORD_TEXT, max_size=20))
-def test_conditions_are_exactly_those_a_word_meets(extra: list[str]) -> None:
-    """The keyed lookups find every condition a word meets, and only those (checked
-    against trying every condition of the index on the word)."""
+def test_word_tests_are_exactly_those_a_word_meets(extra: list[str]) -> None:
+    """The keyed lookups find every word test a word meets, and only those (checked
+    against trying every word test of the index on the word)."""
     index = RS.index
-    every = _every_condition(index)
+    every = _every_word_test(index)
     words = {"sorry", "apologise", "acknowledged", "i", "im", "a", "you", "defensive", *extra}
     for word in words:
         want = {c for c in every if holds(c, word)}
-        assert set(index.conditions(word)) == want, word
+        assert set(index.word_tests(word)) == want, word
 
 
-def test_conditions_of_every_dev_word(dev_rows: list[dict]) -> None:
-    every = _every_condition(RS.index)
+def test_word_tests_of_every_dev_word(dev_rows: list[dict]) -> None:
+    every = _every_word_test(RS.index)
     words = {w for r in dev_rows for w in _WORD.findall(normalize(r["text"]).text)}
     assert len(words) > 500
     for word in words:
-        assert set(RS.index.conditions(word)) == {c for c in every if holds(c, word)}, word
+        assert set(RS.index.word_tests(word)) == {c for c in every if holds(c, word)}, word

@@ -72,7 +72,8 @@ def test_word_start_lead_changes_no_match(dev_rows: list[dict]) -> None:
     led = [
         rx
         for rule in RS
-        for rx in [m[1] for m in rule.matchers] + [rule.exception_regex]
+        for rx in [m.regex for m in rule.matchers]
+        + ([rule.exception.regex] if rule.exception else [])
         if rx is not None and rx.source.startswith(r"\b")
     ]
     assert len(led) > 20

@@ -119,8 +119,8 @@ def test_load_ruleset_gives_one_object_per_rule_set() -> None:
     from allyfeedback.api import resolve_ruleset
 
     assert load_ruleset() is load_ruleset((), ()) is resolve_ruleset()
-    quiet = load_ruleset(disabled=["minimizing", "apology"])
-    assert quiet is load_ruleset((), ("apology", "minimizing", "apology"))
+    quiet = load_ruleset(disabled=["minimizing", "defending"])
+    assert quiet is load_ruleset((), ("defending", "minimizing", "defending"))
     full = load_ruleset().rules
     assert any(r is quiet.rules[0] for r in full)  # built from the full set, not re-parsed
     with pytest.raises(TypeError):
