@@ -8,6 +8,7 @@ to exact offsets in the caller's string.
 from __future__ import annotations
 
 import re
+import time
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,8 +16,9 @@ from functools import reduce
 from operator import and_, attrgetter, or_
 from typing import NamedTuple
 
+from .errors import RuleFileError
 from .pattern_index import PatternIndex
-from .ruleset import LazyRegex, Rule, RuleSet, Search
+from .ruleset import USER_PATTERN_BUDGET, LazyRegex, PatternTimeout, Rule, RuleSet, Search
 from .text import NormalizedText, normalize, quoted_spans, sentence_spans
 
 
@@ -67,13 +69,14 @@ def _mid_word(text: str, start: int) -> bool:
 
 
 def find(
-    regex: LazyRegex, text: str, pos: int = 0, endpos: int | None = None
+    search: Search, text: str, pos: int = 0, endpos: int | None = None
 ) -> Iterator[re.Match[str]]:
-    """``regex.finditer`` that also requires a match starting with a word character to
-    start at a word boundary (the rule patterns leave that check to us, for speed)."""
+    """``finditer`` for a regex's ``search`` that also requires a match starting with a
+    word character to start at a word boundary (the rule patterns leave that check to
+    us, for speed)."""
     end = len(text) if endpos is None else endpos
     while pos <= end:
-        m = regex.search(text, pos, end)
+        m = search(text, pos, end)
         if m is None:
             return
         start = m.start()
@@ -153,6 +156,16 @@ class _Scan:
     quotes: list[tuple[int, int]]
     hits: list[Hit] = field(default_factory=list)
     vetoed: dict[tuple[int, int], bool] = field(default_factory=dict)
+    deadline: float | None = None  # for a user's patterns, set at the first one
+
+    def search(self, regex: LazyRegex) -> Search:
+        """``regex``'s search; for a user's pattern, one bounded by the time all of this
+        draft's user patterns may take (``ruleset.USER_PATTERN_BUDGET``)."""
+        if not regex.guarded:
+            return regex.search
+        if self.deadline is None:
+            self.deadline = time.monotonic() + USER_PATTERN_BUDGET
+        return regex.bounded_search(self.deadline)
 
     def consider(
         self, m: re.Match[str], rule: Rule, order: int, sentence: int, may_veto: bool = True
@@ -168,7 +181,7 @@ class _Scan:
         if rule.exception is not None:
             veto = self.vetoed.get((order, sentence))
             if veto is None:
-                veto = may_veto and _found(rule.exception.regex.search, text, s_start, s_end)
+                veto = may_veto and _found(self.search(rule.exception.regex), text, s_start, s_end)
                 self.vetoed[order, sentence] = veto
             if veto:
                 return
@@ -182,42 +195,69 @@ class _Scan:
 
 def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Analysis:
     """Run ``ruleset`` over ``draft``. ``use_prefilter=False`` runs every pattern on
-    every draft; results are identical (a test checks), only slower."""
+    every draft; results are identical (a test checks), only slower. A user's pattern
+    that runs past its time limit raises ``RuleFileError`` naming its rule."""
     norm = normalize(draft)
-    text = norm.text
-    sents = sentence_spans(text)
+    sents = sentence_spans(norm.text)
     scan = _Scan(norm, sents, quoted_spans(draft))
-    rules = ruleset.rules
-    if use_prefilter:
-        index = ruleset.index
-        windows = _windows(text, sents, index)
-        bits_of = windows.bits_of
-        n = len(text)
-        refs, exception_bits, consider = index.refs, index.exception_bits, scan.consider
-        for p in sorted(windows.sentences_of):  # rule order, so the first rule wins in _dedupe
-            r, m_number = refs[p]
-            rule = rules[r]
-            search = rule.matchers[m_number].regex.search
-            for i in windows.sentences_of[p]:  # in sentence order
-                pos, end = sents[i]
-                while pos <= end and (m := search(text, pos, end)) is not None:  # find()
-                    start = m.start()
-                    if 0 < start < n and _is_word(text[start - 1]) and _is_word(text[start]):
-                        pos = start + 1  # _mid_word, inlined: this loop is the hot path
-                        continue
-                    # an exception can only veto where its literals may be
-                    may_veto = not exception_bits[r] or bool(exception_bits[r] & bits_of[i])
-                    consider(m, rule, r, i, may_veto)
-                    pos = m.end() if m.end() > start else start + 1
-    else:
-        sent_starts = [s for s, _ in sents]
-        for r, rule in enumerate(rules):
-            for matcher in rule.matchers:
-                for m in find(matcher.regex, text):
-                    i = max(bisect_right(sent_starts, m.start()) - 1, 0)
-                    scan.consider(m, rule, r, i)
+    rule: Rule | None = None
+    try:
+        if use_prefilter:
+            windows = _windows(norm.text, sents, ruleset.index)
+            for candidate in _candidates(scan, ruleset, windows):
+                rule = candidate.rule
+                _run(scan, candidate, windows.bits_of)
+        else:
+            sent_starts = [s for s, _ in sents]
+            for order, rule in enumerate(ruleset.rules):
+                for matcher in rule.matchers:
+                    for m in find(scan.search(matcher.regex), norm.text):
+                        i = max(bisect_right(sent_starts, m.start()) - 1, 0)
+                        scan.consider(m, rule, order, i)
+    except PatternTimeout as exc:
+        assert rule is not None
+        raise RuleFileError(f"{rule.origin}: rule {rule.id}: {exc}") from None
     orig_sents = tuple(norm.to_original(s, e) for s, e in sents)
     return Analysis(norm, orig_sents, tuple(_dedupe(scan.hits)), tuple(scan.quotes))
+
+
+class _Candidate(NamedTuple):
+    """A pattern the pattern index chose for a draft."""
+
+    rule: Rule
+    order: int  # the rule's position in the set
+    search: Search
+    sentences: list[int]  # where to run it, in order
+    exception_bit: int  # the bit of the rule's exception literals (0: none)
+
+
+def _candidates(scan: _Scan, ruleset: RuleSet, windows: Windows) -> Iterator[_Candidate]:
+    """Each pattern chosen for this draft, in rule order (so the first rule wins in
+    ``_dedupe``)."""
+    index, rules = ruleset.index, ruleset.rules
+    for p in sorted(windows.sentences_of):
+        order, m_number = index.refs[p]
+        rule = rules[order]
+        search = scan.search(rule.matchers[m_number].regex)
+        yield _Candidate(rule, order, search, windows.sentences_of[p], index.exception_bits[order])
+
+
+def _run(scan: _Scan, candidate: _Candidate, bits_of: list[int]) -> None:
+    """Run one pattern in the sentences chosen for it. This loop is the hot path, so
+    ``find`` and ``_mid_word`` are written out in it."""
+    text, sents, consider = scan.norm.text, scan.sents, scan.consider
+    rule, order, search, sentences, exception_bit = candidate
+    n = len(text)
+    for i in sentences:
+        pos, end = sents[i]
+        while pos <= end and (m := search(text, pos, end)) is not None:
+            start = m.start()
+            if 0 < start < n and _is_word(text[start - 1]) and _is_word(text[start]):
+                pos = start + 1
+                continue
+            # an exception can only veto where its literals may be
+            consider(m, rule, order, i, not exception_bit or bool(exception_bit & bits_of[i]))
+            pos = m.end() if m.end() > start else start + 1
 
 
 _CLAUSE_END = re.compile(r'[,;:.!?()"\n]| - ')

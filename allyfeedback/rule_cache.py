@@ -23,7 +23,7 @@ from typing import Any
 from .pattern_index import Found, PatternIndex, PatternRef
 from .ruleset import LazyRegex, Matcher, Rule, RuleSet
 
-FORMAT = 1
+FORMAT = 2
 _KEEP = 8  # entries kept; older ones are removed when a new one is written
 
 
@@ -91,7 +91,7 @@ def _sorted(literals: frozenset[str] | None) -> list[str] | None:
 
 
 def _matcher(m: Matcher) -> list[Any]:
-    return [m.regex.source, _sorted(m.literals), [sorted(e) for e in m.extras]]
+    return [m.regex.source, m.regex.guarded, _sorted(m.literals), [sorted(e) for e in m.extras]]
 
 
 def _rule(r: Rule) -> dict[str, Any]:
@@ -143,8 +143,9 @@ def _literals(value: list[str] | None) -> frozenset[str] | None:
 
 
 def _to_matcher(value: list[Any]) -> Matcher:
-    source, literals, extras = value
-    return Matcher(LazyRegex(source), _literals(literals), tuple(map(frozenset, extras)))
+    source, guarded, literals, extras = value
+    regex = LazyRegex(source, guarded=bool(guarded))
+    return Matcher(regex, _literals(literals), tuple(map(frozenset, extras)))
 
 
 def _to_rule(d: dict[str, Any]) -> Rule:

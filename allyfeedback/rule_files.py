@@ -160,8 +160,10 @@ def _expand_all(
 
 
 def _regex(source: str, where: str, eager: bool) -> LazyRegex:
+    """Built-in patterns (``eager=False``) compile on first use with ``re``; a user's
+    compile at once, and are guarded (see ``ruleset.LazyRegex``)."""
     try:
-        return LazyRegex(source, eager)
+        return LazyRegex(source, eager, guarded=eager)
     except re.error as exc:
         raise RuleFileError(f"{where}: bad pattern: {exc}") from None
 
@@ -210,7 +212,8 @@ def parse_rule_file(
 ) -> list[Rule]:
     """Parse one rule file's text into compiled rules; errors name the file and rule.
 
-    ``eager=False`` (the built-in, tested rules) defers compiling to first use."""
+    ``eager=False`` (the built-in rules, tested against hostile drafts) defers compiling
+    to first use and runs the patterns unguarded, with ``re``."""
     data = _read_toml(text, where)
     try:
         spec = RuleFileSpec.model_validate(data)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigurationError, RuleFileError
 from .pattern_index import PatternIndex, PatternLiterals, PatternRef, build_index
@@ -29,32 +31,88 @@ MACRO_FILE = "macros.toml"
 Search = Callable[[str, int, int], "re.Match[str] | None"]
 
 
+# A user's patterns (not the built-in ones, which are tested against hostile drafts)
+# run under the ``regex`` module with a time limit: ``re`` cannot be interrupted, and a
+# pattern written with nested or overlapping repeats can backtrack for hours. This is
+# how long all of a rule set's user patterns may take on one draft, together.
+USER_PATTERN_BUDGET = 0.5
+
+
 class LazyRegex:
     """A regex compiled on first use. Most patterns never meet a draft that could trigger
     them, and compiling all of them up front made the first critique slow (a command-line
     run pays that on every call). ``search`` is the compiled pattern's own ``search``
     once compiled (the engine calls it in its hot loop). Files loaded at run time are
-    compiled at once instead (``eager``), so their errors show at load."""
+    compiled at once instead (``eager``), so their errors show at load.
 
-    __slots__ = ("_compiled", "search", "source")
+    ``guarded`` (a user's pattern): compiled with the ``regex`` module, and every search
+    is bounded in time (``USER_PATTERN_BUDGET``; the engine bounds all of one draft's
+    searches together, through ``bounded_search``)."""
 
-    def __init__(self, source: str, eager: bool = False) -> None:
+    __slots__ = ("_compiled", "guarded", "search", "source")
+
+    def __init__(self, source: str, eager: bool = False, guarded: bool = False) -> None:
         self.source = source
-        self._compiled: re.Pattern[str] | None = None
+        self.guarded = guarded
+        self._compiled: Any = None
         self.search: Search = self._compile_and_search
         if eager:
             self.compile()
 
-    def compile(self) -> re.Pattern[str]:
+    def compile(self) -> Any:
+        """The compiled pattern (an ``re.Pattern``, or a ``regex`` one when guarded)."""
         if self._compiled is None:
-            self._compiled = re.compile(self.source)
-            self.search = self._compiled.search
+            if self.guarded:
+                import regex
+
+                try:
+                    self._compiled = regex.compile(self.source)
+                except regex.error as exc:  # the loader reports re.error only
+                    raise re.error(str(exc)) from None
+                self.search = self._search_within_budget
+            else:
+                self._compiled = re.compile(self.source)
+                self.search = self._compiled.search
         return self._compiled
+
+    def bounded_search(self, deadline: float) -> Search:
+        """A ``search`` that raises ``PatternTimeout`` when it runs past ``deadline``
+        (a ``time.monotonic`` reading), for guarded patterns."""
+        compiled = self.compile()
+
+        def search(text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+            try:
+                found: re.Match[str] | None = compiled.search(
+                    text, pos, endpos, timeout=max(deadline - time.monotonic(), 0.001)
+                )
+            except TimeoutError:
+                raise PatternTimeout(self.source) from None
+            return found
+
+        return search
+
+    def _search_within_budget(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[str] | None:
+        return self.bounded_search(time.monotonic() + USER_PATTERN_BUDGET)(text, pos, endpos)
 
     def _compile_and_search(
         self, text: str, pos: int = 0, endpos: int = sys.maxsize
     ) -> re.Match[str] | None:
-        return self.compile().search(text, pos, endpos)
+        self.compile()
+        return self.search(text, pos, endpos)
+
+
+class PatternTimeout(RuleFileError):
+    """A user's pattern ran past its time limit on a draft."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__(
+            f"its patterns took over {USER_PATTERN_BUDGET:g} s on this draft, which points "
+            "to catastrophic backtracking (nested or overlapping repeats, like (a+)+ or "
+            "(a|ab)*); rewrite the pattern"
+        )
 
 
 @dataclass(frozen=True)

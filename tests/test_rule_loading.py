@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,73 @@ def test_an_id_prefix_is_not_a_way_to_disable() -> None:
     with pytest.raises(af.ConfigurationError, match=r"unknown rule or category: defending\. "):
         load_ruleset(disabled=["defending."])
     assert all(r.category != "defending" for r in load_ruleset(disabled=["defending"]))
+
+
+def _guarded_copy(rs: RuleSet) -> RuleSet:
+    """The rule set with every pattern run as a user's pattern is (``regex``, bounded)."""
+
+    def guard(m: Matcher) -> Matcher:
+        return Matcher(LazyRegex(m.regex.source, guarded=True), m.literals, m.extras)
+
+    rules = tuple(
+        replace(
+            r,
+            matchers=tuple(map(guard, r.matchers)),
+            exception=None if r.exception is None else guard(r.exception),
+        )
+        for r in rs.rules
+    )
+    return RuleSet(rules, rs.index)
+
+
+def test_guarded_patterns_find_what_re_finds(dev_rows: list[dict]) -> None:
+    """User patterns run under the regex module: run every built-in pattern that way
+    and the hits are the same as with re, on every labelled draft and rule example."""
+    rs = load_ruleset()
+    guarded = _guarded_copy(rs)
+    texts = [r["text"] for r in dev_rows] + [
+        t for rule in rs for t in rule.examples_match + rule.examples_no_match
+    ]
+    for text in texts:
+        assert _hits(guarded, text) == _hits(rs, text), text
+
+
+def test_user_rules_are_guarded_and_built_in_ones_are_not(tmp_path: Path) -> None:
+    path = tmp_path / "team.toml"
+    path.write_text(TEAM.replace("{PATTERN}", "no biggie"), "utf-8")
+    rs = load_ruleset([str(path)])
+    assert all(m.regex.guarded for m in rs.get("team.no_biggie").matchers)
+    assert not any(m.regex.guarded for r in rs if r.id != "team.no_biggie" for m in r.matchers)
+
+
+def _run_check(rule_file: Path, draft: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "allyfeedback", "check", "-", "--rules", str(rule_file)],
+        input=draft,
+        text=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_a_user_pattern_that_backtracks_is_stopped_with_its_rule_named(tmp_path: Path) -> None:
+    """A constructed pattern that backtracks for minutes (even under regex) on a
+    constructed draft: the check stops within the time limit and names the rule."""
+    path = tmp_path / "team.toml"
+    path.write_text(TEAM.replace("{PATTERN}", r"(?:(a)|b)*?\1c"), "utf-8")
+    done = _run_check(path, "ab" * 3000 + "c")
+    assert done.returncode == 2, done.stderr
+    assert "team.toml: rule team.no_biggie: its patterns took over" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert "catastrophic backtracking" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_old_adv_macro_written_by_a_user_finishes(tmp_path: Path) -> None:
+    """The repeated-alternative shape that once took the built-in rules minutes, in a
+    user's file: it runs under the guard and finishes."""
+    path = tmp_path / "team.toml"
+    path.write_text(
+        TEAM.replace("{PATTERN}", "i (?:(?:ever|still|ever|still) )*x assumed"), "utf-8"
+    )
+    done = _run_check(path, "i " + "ever " * 400 + "y assumed")
+    assert done.returncode in (0, 1), done.stderr
