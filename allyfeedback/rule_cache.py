@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +60,8 @@ def save(key: str, ruleset: RuleSet) -> None:
     path = _path(key)
     if path is None:
         return
+    import tempfile  # (only when writing: a cache hit does not pay for the import)
+
     data = {"format": FORMAT, "key": key, **_plain(ruleset)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ._toml import tomllib
 from .errors import RuleFileError
-from .prefilter import Parsed, analyse_tree, lead_for, parse
+from .prefilter import Parsed, analyse_tree, lead_for, literal_chars, parse
 from .ruleset import MACRO_FILE, LazyRegex, Matcher, Rule
 from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
+from .text import normalize
 
 _MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 _MACRO_NAME = r"^[A-Z][A-Z0-9_]*$"
@@ -155,6 +156,13 @@ def _expand_all(
                 f"{where}: pattern {p!r} can match empty text, so it would match "
                 "everywhere; make at least one word of it required"
             )
+        for ch in literal_chars(parsed.tree):
+            if not ch.isspace() and normalize(ch).text != ch:
+                raise RuleFileError(
+                    f"{where}: pattern {p!r} has {ch!r}, which never matches: patterns "
+                    "read the draft lower case, without apostrophes and with straight "
+                    "quotes (write its, dont, im)"
+                )
         out.append((expanded, parsed))
     return out
 

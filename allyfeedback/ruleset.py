@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -235,7 +234,7 @@ _COMPILER_MODULES = ("prefilter.py", "pattern_index.py", "rule_files.py", "rules
 @lru_cache(maxsize=1)
 def builtin_sources() -> tuple[tuple[str, str], ...]:
     """The built-in rule files as (name, text), the macro file first."""
-    folder = resources.files("allyfeedback") / "rules"
+    folder = Path(__file__).parent / "rules"
     files = sorted(
         (f"rules/{entry.name}", entry.read_text(encoding="utf-8"))
         for entry in folder.iterdir()
