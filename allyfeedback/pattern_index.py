@@ -17,7 +17,7 @@ the next; what a set of two-word tests may hold is cached as well. All of that i
 lookups, unions and ANDs/ORs run in C through ``map`` and ``reduce``, so choosing a
 sentence's patterns takes no Python loop over literals. The test is never stricter than
 looking for the literals themselves (tests check this), so no match is lost; it is a
-little looser, which costs about one regex scan in twenty that finds nothing.
+little looser, which costs a few regex scans that find nothing (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -201,8 +201,8 @@ class PatternIndex:
 
     def word_tests(self, word: str) -> tuple[WordTest, ...]:
         """The word tests ``word`` meets, found through tokens' first (or last) three
-        letters: about one lookup per letter, so a word the caches have not seen costs a
-        few microseconds."""
+        letters: about one lookup per letter, so a word the caches have not seen is cheap
+        (docs/performance.md)."""
         found = [(WORD, word)] if word in self.whole else []
         starting, ending = self.starting.get, self.ending.get
         for size in _SIZES[: len(word)]:

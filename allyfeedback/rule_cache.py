@@ -1,5 +1,6 @@
 """A compiled rule set kept on disk, so a command-line call does not parse every rule
-pattern and build the pattern index at each start (that was about half a second).
+pattern and build the pattern index at each start (most of its CPU time before; see
+docs/performance.md).
 
 The file is named by the content hash of everything the compiled rules depend on (the
 loader's own code, the built-in rule files and the user's rule files, see

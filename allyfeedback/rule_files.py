@@ -133,7 +133,7 @@ def _end_bounded(expanded: str, lead: str = "") -> str:
     # so "sorry" never matches inside "sorryy"; punctuation at either end is free. The
     # end is asserted here; the start is checked by the engine (engine.find), because an
     # assertion at the front stops ``re`` from skipping ahead to the pattern's possible
-    # first characters, which makes a scan some ten times slower. Patterns ``re`` cannot
+    # first characters, which makes a scan many times slower. Patterns ``re`` cannot
     # skip ahead in anyway get a leading ``\b`` (``lead``, see prefilter.lead_for).
     return lead + r"(?:" + expanded + r")(?:(?!\w)|(?<=\W))"
 

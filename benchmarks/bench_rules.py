@@ -188,6 +188,9 @@ def main() -> None:
         "critique_loop_per_second": loop_rate,
         "import": import_time(),
         "proselint_200_drafts": summary(pl) if pl else None,
+        "engine_times_faster_than_proselint": (
+            summary(pl)["median_ms"] / engine["median_ms"] if pl else None
+        ),
         "python": sys.version.split()[0],
         "calibration_sum_range_1000_us": calibration_us(),
     }
@@ -219,6 +222,10 @@ def main() -> None:
         s = summary(pl)
         print(
             f"proselint (same drafts, 200)  median {s['median_ms']:.3f} ms  p95 {s['p95_ms']:.3f} ms"
+        )
+        print(
+            f"engine vs proselint per draft: {s['median_ms'] / engine['median_ms']:.1f} times "
+            "faster (target: at least 5)"
         )
     else:
         print("proselint not installed: pip install '.[bench]'")
