@@ -135,8 +135,7 @@ def fit(drafts: Sequence[Draft], c: float = 0.5) -> LinearModel:
             if abs(w) >= MIN_WEIGHT:
                 weights[str(names[j])].append((li, w))
     thresholds = {
-        label: ELEMENT_THRESHOLD if label in ELEMENT_IDS else PROBLEM_THRESHOLD
-        for label in ALL_IDS
+        label: ELEMENT_THRESHOLD if label in ELEMENT_IDS else PROBLEM_THRESHOLD for label in ALL_IDS
     }
     return LinearModel(
         labels=ALL_IDS,
@@ -204,7 +203,12 @@ def grouped_cv(
 
 
 def report(title: str, tallies: dict[str, Tally]) -> str:
-    lines = [f"## {title}", "", "| label | precision | recall | F1 | support |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        f"## {title}",
+        "",
+        "| label | precision | recall | F1 | support |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for label, t in tallies.items():
         lines.append(
             f"| {label} | {t.precision():.3f} | {t.recall():.3f} | {t.f1():.3f} | {t.tp + t.fn} |"
@@ -231,7 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cv:
         for key in ("register", "scenario"):
             pairs = [(d.labels, p) for d, p in grouped_cv(drafts, key)]
-            rules = [(d.labels, d.rule_labels) for d, _ in grouped_cv(drafts, key, lambda _: _NO_MODEL)]
+            rules = [
+                (d.labels, d.rule_labels) for d, _ in grouped_cv(drafts, key, lambda _: _NO_MODEL)
+            ]
             sys.stdout.write(report(f"rules alone, by {key} ({len(rules)} drafts)", score(rules)))
             sys.stdout.write(report(f"rules + learned, leave one {key} out", score(pairs)))
     if args.out:
