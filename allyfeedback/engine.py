@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import reduce
@@ -52,8 +52,23 @@ class Analysis:
         return None
 
 
-def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s <= start and end <= e for s, e in spans)
+class _Quotes:
+    """Quoted speech, for asking whether a span lies inside some quote: one bisection,
+    so a draft of many quotes and many matches stays linear (the spans are sorted by
+    start and may overlap, so the furthest end reached so far is kept per span)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.starts = [s for s, _ in spans]
+        self.reach: list[int] = []
+        furthest = -1
+        for _, e in spans:
+            furthest = max(furthest, e)
+            self.reach.append(furthest)
+
+    def contain(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, start)  # quotes that start at or before ``start``
+        return i > 0 and self.reach[i - 1] >= end
 
 
 _WORD = re.compile(r"\w+")
@@ -153,7 +168,7 @@ class _Scan:
 
     norm: NormalizedText
     sents: list[tuple[int, int]]
-    quotes: list[tuple[int, int]]
+    quotes: _Quotes
     hits: list[Hit] = field(default_factory=list)
     vetoed: dict[tuple[int, int], bool] = field(default_factory=dict)
     deadline: float | None = None  # for a user's patterns, set at the first one
@@ -188,7 +203,7 @@ class _Scan:
         if rule.is_problem:
             end = _clause_end(text, end, s_end)
         o_start, o_end = self.norm.to_original(start, end)
-        if self.quotes and _inside(self.quotes, o_start, o_end):
+        if self.quotes.spans and self.quotes.contain(o_start, o_end):
             return
         self.hits.append(Hit(rule, o_start, o_end, sentence, rule.category, order))
 
@@ -199,7 +214,7 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
     that runs past its time limit raises ``RuleFileError`` naming its rule."""
     norm = normalize(draft)
     sents = sentence_spans(norm.text)
-    scan = _Scan(norm, sents, quoted_spans(draft))
+    scan = _Scan(norm, sents, _Quotes(quoted_spans(draft)))
     rule: Rule | None = None
     try:
         if use_prefilter:
@@ -218,7 +233,7 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
         assert rule is not None
         raise RuleFileError(f"{rule.origin}: rule {rule.id}: {exc}") from None
     orig_sents = tuple(norm.to_original(s, e) for s, e in sents)
-    return Analysis(norm, orig_sents, tuple(_dedupe(scan.hits)), tuple(scan.quotes))
+    return Analysis(norm, orig_sents, tuple(_dedupe(scan.hits)), tuple(scan.quotes.spans))
 
 
 class _Candidate(NamedTuple):
@@ -281,13 +296,16 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
     """Keep one hit per category per overlapping stretch of text (the first rule wins),
     so one phrase is never reported twice for the same reason."""
     kept: list[Hit] = []
-    by_category: dict[str, list[Hit]] = {}
+    # per category, the kept spans in order: they never overlap, so their ends are in
+    # order too, and the one kept span a new hit could overlap is found by bisection
+    spans: dict[str, list[tuple[int, int]]] = {}
     # the first rule wins; within one rule, the match that starts first and reads longest
     for h in sorted(hits, key=lambda h: (h.order, h.start, -h.end)):
-        same = by_category.setdefault(h.category, [])
-        if any(k.start < h.end and h.start < k.end for k in same):
+        same = spans.setdefault(h.category, [])
+        before = bisect_left(same, (h.end,))  # kept spans starting before h ends
+        if before and same[before - 1][1] > h.start:
             continue
-        same.append(h)
+        insort(same, (h.start, h.end))
         kept.append(h)
     kept.sort(key=lambda h: (h.start, h.end))
     return kept
