@@ -4,6 +4,7 @@ with one-line errors naming the file and the rule; nothing a rule file says can 
 
 from __future__ import annotations
 
+import marshal
 import os
 import subprocess
 import sys
@@ -76,11 +77,13 @@ def test_a_damaged_cache_file_is_ignored(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("ALLYFEEDBACK_CACHE_DIR", str(tmp_path))
     key = "d" * 64
     rule_cache.save(key, load_ruleset())
-    entry = tmp_path / f"rules-{key[:40]}.json"
+    entry = tmp_path / f"rules-{key[:40]}.marshal"
     assert rule_cache.load(key) is not None
-    entry.write_text('{"format": 1, "key": "' + key + '", "rules": [{"id": 3}]}', "utf-8")
-    assert rule_cache.load(key) is None
-    entry.write_bytes(b"\xff\x00 not json")
+    good = entry.read_bytes()
+    for damaged in (good[: len(good) // 2], b"\xff\x00 not marshal", b"", good[:-1]):
+        entry.write_bytes(damaged)
+        assert rule_cache.load(key) is None
+    entry.write_bytes(marshal.dumps({"format": rule_cache.FORMAT, "key": key, "rules": 3}))
     assert rule_cache.load(key) is None
 
 
