@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -207,24 +207,27 @@ def parse(pattern: str) -> Parsed:
     return Parsed(list(parsed.data), can_be_empty)
 
 
-def literal_chars(items: Tree) -> Iterator[str]:
-    """Each character ``re`` must find exactly as written for some match to use that
+def literal_chars(tree: Tree) -> set[str]:
+    """The characters ``re`` must find exactly as written for some match to use that
     part of the pattern (not under ``(?i)``, nor in a negative lookaround)."""
-    for op, av in items:
-        if op is _LITERAL:
-            yield chr(av)
-        elif op is _SUBPATTERN:
-            if not av[1] & re.IGNORECASE:
-                yield from literal_chars(av[-1])
-        elif op is _BRANCH:
-            for branch in av[1]:
-                yield from literal_chars(branch)
-        elif op in _REPEATS:
-            yield from literal_chars(av[2])
-        elif op is _c.ASSERT:
-            yield from literal_chars(av[1])
-        elif _ATOMIC is not None and op is _ATOMIC:
-            yield from literal_chars(av)
+    found: set[int] = set()
+    stack = [tree]
+    while stack:
+        for op, av in stack.pop():
+            if op is _LITERAL:
+                found.add(av)
+            elif op is _SUBPATTERN:
+                if not av[1] & re.IGNORECASE:
+                    stack.append(av[-1])
+            elif op is _BRANCH:
+                stack.extend(av[1])
+            elif op in _REPEATS:
+                stack.append(av[2])
+            elif op is _c.ASSERT:
+                stack.append(av[1])
+            elif _ATOMIC is not None and op is _ATOMIC:
+                stack.append(av)
+    return {chr(c) for c in found}
 
 
 def lead_for(alternatives: list[Tree]) -> str:

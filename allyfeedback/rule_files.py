@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -156,8 +157,8 @@ def _expand_all(
                 f"{where}: pattern {p!r} can match empty text, so it would match "
                 "everywhere; make at least one word of it required"
             )
-        for ch in literal_chars(parsed.tree):
-            if not ch.isspace() and normalize(ch).text != ch:
+        for ch in sorted(literal_chars(parsed.tree)):
+            if _never_in_drafts(ch):
                 raise RuleFileError(
                     f"{where}: pattern {p!r} has {ch!r}, which never matches: patterns "
                     "read the draft lower case, without apostrophes and with straight "
@@ -165,6 +166,13 @@ def _expand_all(
                 )
         out.append((expanded, parsed))
     return out
+
+
+@lru_cache(maxsize=1024)
+def _never_in_drafts(ch: str) -> bool:
+    """Whether the normalised draft the patterns read can never hold ``ch`` (a capital
+    letter, an apostrophe, a curly quote...): normalising it gives something else."""
+    return not ch.isspace() and normalize(ch).text != ch
 
 
 def _regex(source: str, where: str, eager: bool) -> LazyRegex:
