@@ -149,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="critiques at once (for the LLM engine; results then come in finishing order)",
     )
+    batch.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes for the rule engine (default: one per core); results stay in order",
+    )
     _common_engine_args(batch)
 
     sub.add_parser("schema", help="print the JSON Schema of the Feedback result")
@@ -309,21 +316,48 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
     return EXIT_OK
 
 
-def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
-    from .batch import run_batch
+def _batch_uses_rules(args: argparse.Namespace) -> bool:
+    """Whether this batch runs the rule engine alone (so it can use processes)."""
+    if args.backend != "auto":
+        return bool(args.backend == "rules")
+    from .config import LLMConfig, is_configured
 
+    return not is_configured(LLMConfig(base_url=args.base_url))
+
+
+def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
+    from functools import partial
+
+    from .api import critique
+    from .batch import run_batch
+    from .batch_input import BadLine
+    from .parallel import check_jobs
+
+    def bad_line(line: BadLine) -> None:
+        stderr.write(f"allyfeedback: {args.input}:{line.line}: skipped: {line.message}\n")
+        stderr.flush()
+
+    rules_only = _batch_uses_rules(args)
+    if args.jobs is not None and args.jobs != 1 and not rules_only:
+        raise AllyFeedbackError(
+            "--jobs runs the rule engine in processes; for the LLM engine use --concurrency"
+        )
+    # A partial of ``critique`` (not a closure) so that worker processes can receive it.
+    critic = partial(critique, backend=args.backend, **_engine_options(args))  # type: ignore[arg-type]
     try:
         report = run_batch(
             args.input,
             args.out,
-            _critic(args),
+            critic,
             progress=stderr if stderr.isatty() else None,
             concurrency=args.concurrency,
+            jobs=check_jobs(args.jobs) if rules_only and args.concurrency == 1 else 1,
+            on_bad_line=bad_line,
         )
     except OSError as exc:
-        raise AllyFeedbackError(f"cannot read or write: {exc.strerror or exc}") from None
-    for lineno, message in report.bad_lines:
-        stderr.write(f"allyfeedback: {args.input}:{lineno}: skipped: {message}\n")
+        raise AllyFeedbackError(
+            f"cannot read or write {exc.filename or args.out}: {exc.strerror or exc}"
+        ) from None
     stderr.write(
         f"{report.written} written, {report.skipped} already done, "
         f"{report.failed} failed, {len(report.bad_lines)} bad lines\n"
