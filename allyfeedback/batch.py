@@ -30,6 +30,7 @@ class BatchReport:
     written: int = 0
     skipped: int = 0  # ids already in the output from an earlier run
     failed: int = 0  # drafts that could not be critiqued (the error is in the output)
+    fallbacks: int = 0  # model answers that failed, so the rules answered (provider batch)
     bad_lines: list[BadLine] = field(default_factory=list)
 
 
