@@ -13,13 +13,16 @@ processes (for the rule engine, which needs cores; lines stay in input order).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from .batch_input import BadLine, Draft, OnBadLine, read_drafts
+from .api import critique
+from .batch_input import BadLine, Draft, OnBadLine, parse_line, read_drafts
 from .parallel import CHUNK, Critic, ResultLine, lines_in_processes, result_line
 from .progress import Progress
 from .results_file import Appender, check_not_input, done_ids
@@ -128,3 +131,20 @@ def run_batch(
     finally:
         bar.close()
     return report
+
+
+def critique_line(line: str | bytes, **options: Any) -> str:
+    """The output line ``allyfeedback batch`` writes for one input line.
+
+    For running inside a distributed engine (Dask, Spark, Ray...) that splits the input
+    and schedules the work itself: map this over the lines. ``options`` go to
+    ``critique`` (``backend`` defaults to ``"rules"``). A bad input line gives
+    ``{"id": null, "ok": false, "error": "bad input line: ..."}``, never an exception.
+    """
+    raw = line.encode("utf-8") if isinstance(line, str) else line
+    try:
+        draft = parse_line(raw.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n"), 0)
+    except ValueError as exc:
+        return json.dumps({"id": None, "ok": False, "error": f"bad input line: {exc}"})
+    critic = partial(critique, **{"backend": "rules", **options})
+    return result_line(critic, draft.id, draft.text, draft.situation).text

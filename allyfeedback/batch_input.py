@@ -34,7 +34,8 @@ class BadLine:
 OnBadLine = Callable[[BadLine], None]
 
 
-def _parse(raw: bytes, line: int) -> Draft:
+def parse_line(raw: bytes, line: int) -> Draft:
+    """One input line as a ``Draft``, or ``ValueError`` saying what is wrong with it."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -65,7 +66,7 @@ def read_drafts(path: str | Path, on_bad_line: OnBadLine | None = None) -> Itera
             if not line.strip():
                 continue
             try:
-                draft = _parse(line, number)
+                draft = parse_line(line, number)
                 if draft.id in seen:
                     raise ValueError(f"duplicate id {draft.id!r}")
             except ValueError as exc:  # json.JSONDecodeError is a ValueError

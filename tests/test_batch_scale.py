@@ -275,3 +275,26 @@ def test_critique_many_with_jobs_matches_one_process() -> None:
             assert a == b
     with pytest.raises(ValueError, match="jobs must be"):
         af.critique_many(["I'm sorry.", "Sorry."], backend="rules", jobs=0)
+
+
+def test_the_dask_example_writes_what_batch_writes(tmp_path: Path) -> None:
+    """docs/batch.md's distributed example, on a real Dask local cluster (two worker
+    processes): the same lines as ``allyfeedback batch``, in input order."""
+    pytest.importorskip("dask.distributed")
+    src = tmp_path / "in.jsonl"
+    _write(src, _drafts(60))
+    with open(src, "a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
+    example = Path(__file__).parents[1] / "examples" / "dask_batch.py"
+    res = subprocess.run(
+        [sys.executable, str(example), str(src), str(tmp_path / "dask")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    parts = sorted((tmp_path / "dask").glob("part-*.jsonl"), key=lambda p: int(p.stem[5:]))
+    lines = [x for p in parts for x in p.read_text("utf-8").splitlines()]
+    run_batch(src, tmp_path / "out.jsonl", partial(af.critique, backend="rules"))
+    assert lines[:-1] == (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
+    assert json.loads(lines[-1])["error"].startswith("bad input line: Expecting property")
