@@ -61,6 +61,7 @@ NOT_RUN = {
     "mkdocs": "builds the site (CI runs mkdocs build --strict)",
     "jupyter": "opens a notebook server (tests/test_notebook.py runs the notebook)",
     "OPENAI_API_KEY=... python": "needs a real OpenAI key",
+    "OPENAI_API_KEY=... allyfeedback": "needs a real OpenAI key",
     "git clone": "needs the network",
     "cd allyfeedback": "follows git clone",
 }
