@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from .api import critique
 from .batch_input import BadLine, Draft, OnBadLine, parse_line, read_drafts
+from .errors import AllyFeedbackError
 from .parallel import CHUNK, Critic, ResultLine, lines_in_processes, result_line
 from .progress import Progress
 from .results_file import Appender, check_not_input, done_ids
@@ -55,6 +56,9 @@ def plan_batch(
 ) -> BatchPlan:
     """Check both files, report bad input lines as they are found, repair a torn line."""
     check_not_input(in_path, out_path)
+    if Path(in_path).exists() and not Path(in_path).is_file():
+        # It is read twice, so a pipe would look empty the second time.
+        raise AllyFeedbackError(f"{in_path} is not a regular file; save the input to a file")
     report = BatchReport()
 
     def bad(line: BadLine) -> None:

@@ -54,15 +54,6 @@ def check_jobs(jobs: int | None) -> int:
     return jobs
 
 
-def result_row(critic: Critic, key: str, text: str, situation: str | None) -> dict[str, Any]:
-    """One batch output row: the feedback, or the reason this draft cannot be critiqued."""
-    try:
-        fb = critic(text, situation)
-    except (AllyFeedbackError, TypeError, ValueError) as exc:
-        return {"id": key, "ok": False, "error": str(exc)}
-    return {"id": key, "ok": True, "feedback": fb.model_dump(mode="json")}
-
-
 @dataclass(frozen=True)
 class ResultLine:
     """One line of batch output, and whether its draft was critiqued."""
@@ -72,9 +63,17 @@ class ResultLine:
 
 
 def result_line(critic: Critic, key: str, text: str, situation: str | None) -> ResultLine:
-    """``result_row`` as the JSON line the batch output holds."""
-    row = result_row(critic, key, text, situation)
-    return ResultLine(row["ok"], json.dumps(row, ensure_ascii=False))
+    """The JSON line the batch output holds for one draft: its feedback, or the reason it
+    cannot be critiqued. The feedback is serialised by pydantic's own (compiled) JSON
+    writer, a third of the cost of building a dict and ``json.dumps``-ing it."""
+    head = '{"id": ' + json.dumps(key, ensure_ascii=False)
+    try:
+        fb = critic(text, situation)
+    except (AllyFeedbackError, TypeError, ValueError) as exc:
+        return ResultLine(
+            False, f'{head}, "ok": false, "error": {json.dumps(str(exc), ensure_ascii=False)}}}'
+        )
+    return ResultLine(True, f'{head}, "ok": true, "feedback": {fb.model_dump_json()}}}')
 
 
 def critique_or_error(critic: Critic, text: str, situation: str | None) -> Any:
@@ -142,6 +141,7 @@ def _in_processes(
         initargs=(critic, os.getpid()),
     )
     pending: deque[Future[list[R]]] = deque()
+    finished = False
     try:
         for part in _chunks(items, chunk):
             pending.append(pool.submit(work, part))
@@ -149,13 +149,15 @@ def _in_processes(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+        finished = True
     except BrokenProcessPool:
         raise AllyFeedbackError(
             "a worker process died (out of memory, or killed); what was written is kept"
         ) from None
     finally:
-        # On Ctrl-C or an error: drop what has not started, let the workers go.
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Done: wait for the workers to exit. On Ctrl-C or an error: drop what has not
+        # started and do not wait.
+        pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def lines_in_processes(

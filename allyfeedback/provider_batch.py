@@ -206,7 +206,7 @@ class ProviderBatch:
             lambda: next(
                 (
                     b
-                    for b in self.client.batches.list(limit=100)
+                    for b in self.client.batches.list(limit=100).data  # the latest 100
                     if b.input_file_id == submitted.input_file_id
                 ),
                 None,
@@ -333,7 +333,9 @@ def _answer(answer: dict[str, Any] | None, batch: Any) -> tuple[str, Usage]:
     """The message content and token usage of one batch result line, or ``LLMError``
     saying why there is none."""
     if answer is None:
-        raise LLMError(f"the provider's batch ended as {batch.status} before this request ran")
+        errors = getattr(getattr(batch, "errors", None), "data", None) or []
+        why = f" ({errors[0].message})" if errors and getattr(errors[0], "message", None) else ""
+        raise LLMError(f"the provider's batch ended as {batch.status}{why} with no answer here")
     response = answer.get("response") or {}
     body = response.get("body") or {}
     error = answer.get("error") or (body.get("error") if isinstance(body, dict) else None)

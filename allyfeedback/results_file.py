@@ -65,8 +65,11 @@ def done_ids(
     """The ids already in ``out_path``, after checking that it is ours and repairing a
     torn last line; an empty set if there is no such file yet."""
     out = Path(out_path)
-    if out.is_dir():
-        raise NotOursError(f"--out {out_path} is a folder; name a file for results")
+    if out.exists() and not out.is_file():
+        raise NotOursError(
+            f"--out {out_path} is not a regular file (a folder, a device or a pipe); "
+            "name a file for results"
+        )
     try:
         data = out.read_bytes()
     except FileNotFoundError:

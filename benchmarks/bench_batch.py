@@ -1,7 +1,7 @@
 """Batch throughput on disk: `allyfeedback batch --jobs 1` against `--jobs 2`, paired.
 
-    python benchmarks/bench_batch.py                 # 4,000 drafts, 3 rounds
-    python benchmarks/bench_batch.py --drafts 8000 --rounds 5 --dir /some/disk
+    python benchmarks/bench_batch.py                 # 10,000 drafts, 3 rounds
+    python benchmarks/bench_batch.py --drafts 20000 --rounds 5 --dir /some/disk
 
 Each round runs the command line once with each setting, one right after the other (in
 alternating order), on the same input, writing a fresh output file on disk, and times the
@@ -72,7 +72,7 @@ def run(src: Path, out: Path, jobs: int) -> Run:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--drafts", type=int, default=4000)
+    parser.add_argument("--drafts", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", default=None, help="folder on the disk to measure (default: here)")
     parser.add_argument("--json", action="store_true")

@@ -50,6 +50,7 @@ class Store:
     requests: list[dict[str, Any]] = field(default_factory=list)  # every request body sent
     authorizations: set[str] = field(default_factory=set)
     batches_created: int = 0
+    end_as: str = "completed"  # or "expired", "failed": the batch ends with no answers
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new_file(self, data: bytes) -> dict[str, Any]:
@@ -90,6 +91,10 @@ class Store:
         return batch
 
     def _finish(self, batch: dict[str, Any]) -> None:
+        if self.end_as != "completed":
+            batch["status"] = self.end_as
+            batch["errors"] = {"data": [{"code": "x", "message": f"constructed: {self.end_as}"}]}
+            return
         out, errors = [], []
         for line in self.files[batch["input_file_id"]].decode("utf-8").splitlines():
             request = json.loads(line)

@@ -298,3 +298,17 @@ def test_the_dask_example_writes_what_batch_writes(tmp_path: Path) -> None:
     run_batch(src, tmp_path / "out.jsonl", partial(af.critique, backend="rules"))
     assert lines[:-1] == (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
     assert json.loads(lines[-1])["error"].startswith("bad input line: Expecting property")
+
+
+def test_neither_file_may_be_a_pipe_or_a_folder(tmp_path: Path) -> None:
+    """A pipe would hang when read for old results, and the input is read twice."""
+    src = tmp_path / "in.jsonl"
+    _write(src, _drafts(2))
+    res = run_cli("batch", str(src), "--out", str(tmp_path))
+    assert res.returncode == 2 and "not a regular file" in res.stderr
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    res = run_cli("batch", str(src), "--out", str(fifo), timeout=30)
+    assert res.returncode == 2 and "not a regular file" in res.stderr
+    res = run_cli("batch", str(fifo), "--out", str(tmp_path / "o.jsonl"), timeout=30)
+    assert res.returncode == 2 and "save the input to a file" in res.stderr

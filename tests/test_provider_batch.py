@@ -207,3 +207,30 @@ def test_a_damaged_state_file_is_one_clear_error(tmp_path: Path) -> None:
         "--base-url", "http://127.0.0.1:9/v1",
     )  # fmt: skip
     assert res.returncode == 2 and "is damaged" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_batch_that_expires_falls_back_on_every_line_saying_why(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    ids = _input(src)
+    with batch_server(constructed_model) as (url, store):
+        store.end_as = "expired"
+        report = run_provider_batch(src, out, base_url=url, poll_every=0)
+    rows = _rows(out)
+    assert list(rows) == ids and (report.fallbacks, report.failed) == (5, 1)
+    reason = rows["good"]["feedback"]["fallback_reason"]
+    assert (
+        reason == "the provider's batch ended as expired (constructed: expired) with no answer here"
+    )
+    assert not state_path(out).exists()
+
+
+def test_no_fallback_writes_the_reason_as_an_error(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _input(src)
+    with batch_server(constructed_model) as (url, _store):
+        report = run_provider_batch(src, out, base_url=url, poll_every=0, fallback=False)
+    rows = _rows(out)
+    assert report.failed == 4 and rows["missed"]["ok"] is True
+    assert rows["fails"] == {"id": "fails", "ok": False, "error": rows["fails"]["error"]}
+    assert "HTTP 500" in rows["fails"]["error"]
+    assert "not valid JSON" in rows["broken"]["error"]
