@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import AllyFeedbackError
 
@@ -32,6 +33,18 @@ class BadLine:
 
 
 OnBadLine = Callable[[BadLine], None]
+MAX_LINE_BYTES = 16 << 20  # far above any draft the limits allow; bounds memory per line
+
+
+def _lines(fh: BinaryIO) -> Iterator[bytes]:
+    """The file's lines, except that a line longer than ``MAX_LINE_BYTES`` comes back as
+    its first ``MAX_LINE_BYTES + 1`` bytes (the rest is read and dropped), so no line can
+    fill the memory."""
+    while line := fh.readline(MAX_LINE_BYTES + 1):
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := fh.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass
+        yield line
 
 
 def parse_line(raw: bytes, line: int) -> Draft:
@@ -61,11 +74,13 @@ def read_drafts(path: str | Path, on_bad_line: OnBadLine | None = None) -> Itera
     except OSError as exc:
         raise AllyFeedbackError(f"cannot read {path}: {exc.strerror or exc}") from None
     with fh:
-        for number, raw in enumerate(fh, 1):
+        for number, raw in enumerate(_lines(fh), 1):
             line = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw
             if not line.strip():
                 continue
             try:
+                if len(line) > MAX_LINE_BYTES:
+                    raise ValueError(f"longer than {MAX_LINE_BYTES >> 20} MiB; not a draft")
                 draft = parse_line(line, number)
                 if draft.id in seen:
                     raise ValueError(f"duplicate id {draft.id!r}")

@@ -332,12 +332,13 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _batch_uses_rules(args: argparse.Namespace) -> bool:
-    """Whether this batch runs the rule engine alone (so it can use processes)."""
+    """Whether this batch runs the rule engine alone (so it can use processes), decided
+    as ``critique_many`` decides it."""
+    from .api import _would_use_llm
+
     if args.backend != "auto":
         return bool(args.backend == "rules")
-    from .config import LLMConfig, is_configured
-
-    return not is_configured(LLMConfig(base_url=args.base_url))
+    return not _would_use_llm(_engine_options(args))
 
 
 def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:

@@ -312,3 +312,34 @@ def test_neither_file_may_be_a_pipe_or_a_folder(tmp_path: Path) -> None:
     assert res.returncode == 2 and "not a regular file" in res.stderr
     res = run_cli("batch", str(fifo), "--out", str(tmp_path / "o.jsonl"), timeout=30)
     assert res.returncode == 2 and "save the input to a file" in res.stderr
+
+
+def test_spawned_workers_give_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where processes cannot be forked (macOS, Windows, or a caller running threads),
+    workers are spawned and load the rules themselves."""
+    import multiprocessing
+
+    from allyfeedback import parallel
+
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    drafts = [str(r["text"]) for r in _drafts(6)]
+    critic = partial(af.critique, backend="rules", disable=["non_apology"])
+    spawned = parallel.critique_in_processes(critic, [(d, None) for d in drafts], jobs=2)
+    assert spawned == [critic(d, None) for d in drafts]
+
+
+def test_an_endless_line_is_a_bad_line_not_a_memory_hog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from allyfeedback import batch_input
+
+    monkeypatch.setattr(batch_input, "MAX_LINE_BYTES", 1 << 20)  # 1 MiB, for a quick test
+    src = tmp_path / "in.jsonl"
+    with open(src, "wb") as fh:
+        fh.write(b'{"id": 1, "text": "I\'m sorry."}\n')
+        fh.write(b'{"id": 2, "text": "' + b"x" * (3 << 20) + b'"}\n')
+        fh.write(b'{"id": 3, "text": "Sorry if you were offended."}\n')
+    bad: list[BadLine] = []
+    ids = [d.id for d in batch_input.read_drafts(src, bad.append)]
+    assert ids == ["1", "3"]
+    assert bad == [BadLine(2, "longer than 1 MiB; not a draft")]
