@@ -15,8 +15,9 @@ the same requests sent one by one, with no rate limits to juggle. The steps:
 5. a request that failed, expired or gave an unusable answer falls back to the rules with
    the reason in ``fallback_reason`` (or is written as an error with ``fallback=False``).
 
-A draft that cannot be critiqued at all (empty, too long) is written as an error at once
-and never sent. At most ``MAX_REQUESTS`` drafts go into one batch; a rerun sends the next.
+A draft that cannot be critiqued at all (empty, too long) is written as an error in its place
+and never sent. At most ``MAX_REQUESTS`` drafts and ``MAX_BYTES`` go into one batch (the
+API's limits); a rerun sends the next.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ from typing import Any, TextIO
 from .batch import BatchReport, plan_batch
 from .batch_input import Draft, OnBadLine, read_drafts
 from .config import LLMConfig
-from .errors import AllyFeedbackError, LLMError
+from .errors import AllyFeedbackError, ConfigurationError, LLMError
 from .models import Feedback, Usage
 from .progress import Progress
 from .results_file import Appender, replace_atomically
 from .ruleset import RuleSet
 
 MAX_REQUESTS = 50_000  # the Batch API's limit per batch
+MAX_BYTES = 190 << 20  # under the Batch API's 200 MB per input file
 ENDPOINT = "/v1/chat/completions"
 WINDOW = "24h"  # the only completion window the Batch API offers
 STATE_SUFFIX = ".openai-batch.json"
@@ -102,7 +104,13 @@ def request_body(draft: Draft, config: LLMConfig, ruleset: RuleSet) -> dict[str,
     body = new_conversation(draft.text, draft.situation, config, ruleset).request()
     if isinstance(body["response_format"], type):  # the Pydantic model, for structured outputs
         # The very ``response_format`` the SDK's ``parse()`` sends for it.
-        from openai.lib._parsing._completions import type_to_response_format_param
+        try:
+            from openai.lib._parsing._completions import type_to_response_format_param
+        except ImportError:  # pragma: no cover - a later SDK may move it
+            raise ConfigurationError(
+                "this version of the openai package cannot write a structured-output "
+                "request for a batch; pass --mode json_object"
+            ) from None
 
         body["response_format"] = type_to_response_format_param(body["response_format"])
     return body
@@ -156,7 +164,8 @@ class ProviderBatch:
         """Upload a request per draft that can be critiqued (the rules check it first, so
         an empty or oversized draft is never sent; it is written as an error in its place
         among the results)."""
-        lines: list[str] = []
+        lines: list[bytes] = []
+        size = 0
         requests: list[Request] = []
         rejected: list[str] = []
         for draft in drafts:
@@ -166,13 +175,17 @@ class ProviderBatch:
             custom_id = f"r{len(requests)}"
             body = request_body(draft, self.config, self.ruleset)
             line = {"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body}
-            lines.append(json.dumps(line, ensure_ascii=False))
+            data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
+            if size + len(data) > MAX_BYTES:
+                break
+            lines.append(data)
+            size += len(data)
             requests.append(Request(custom_id, draft.id, _digest(draft)))
             if len(requests) == MAX_REQUESTS:
                 break
         if not requests:
             return Submitted("", [], rejected) if rejected else None
-        data = ("\n".join(lines) + "\n").encode("utf-8")
+        data = b"".join(lines)
         uploaded = self._api(
             "upload the requests",
             lambda: self.client.files.create(file=("allyfeedback.jsonl", data), purpose="batch"),

@@ -234,3 +234,20 @@ def test_no_fallback_writes_the_reason_as_an_error(tmp_path: Path) -> None:
     assert rows["fails"] == {"id": "fails", "ok": False, "error": rows["fails"]["error"]}
     assert "HTTP 500" in rows["fails"]["error"]
     assert "not valid JSON" in rows["broken"]["error"]
+
+
+def test_more_drafts_than_one_batch_takes_go_in_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("allyfeedback.provider_batch.MAX_REQUESTS", 3)
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    ids = _input(src)
+    said: list[str] = []
+    with batch_server(constructed_model) as (url, store):
+        first = run_provider_batch(src, out, base_url=url, poll_every=0, on_status=said.append)
+        # three requests, and the empty draft in its place (never sent)
+        assert list(_rows(out)) == ["good", "missed", "empty", "broken"]
+        assert said[-1] == "2 drafts were left for the next batch: run the same command again"
+        second = run_provider_batch(src, out, base_url=url, poll_every=0)
+        assert (second.skipped, second.written, store.batches_created) == (4, 2, 2)
+    assert list(_rows(out)) == ids
