@@ -245,6 +245,7 @@ def test_more_drafts_than_one_batch_takes_go_in_the_next_run(
     said: list[str] = []
     with batch_server(constructed_model) as (url, store):
         first = run_provider_batch(src, out, base_url=url, poll_every=0, on_status=said.append)
+        assert (first.written, first.failed) == (4, 1)
         # three requests, and the empty draft in its place (never sent)
         assert list(_rows(out)) == ["good", "missed", "empty", "broken"]
         assert said[-1] == "2 drafts were left for the next batch: run the same command again"
