@@ -368,7 +368,10 @@ def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
             critic,
             progress=stderr if stderr.isatty() else None,
             concurrency=args.concurrency,
-            jobs=check_jobs(args.jobs) if rules_only and args.concurrency == 1 else 1,
+            # One per core unless threads were asked for (both at once is refused).
+            jobs=check_jobs(args.jobs)
+            if rules_only and (args.jobs is not None or args.concurrency == 1)
+            else 1,
             on_bad_line=bad_line,
         )
     except OSError as exc:

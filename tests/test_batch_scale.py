@@ -61,6 +61,10 @@ def test_jobs_must_be_positive_and_are_for_the_rule_engine(tmp_path: Path) -> No
         "batch", str(src), "--out", str(tmp_path / "o.jsonl"), "--jobs", "2", "--backend", "llm"
     )
     assert res.returncode == 2 and "--concurrency" in res.stderr
+    res = run_cli(
+        "batch", str(src), "--out", str(tmp_path / "o.jsonl"), "--jobs", "2", "--concurrency", "2"
+    )
+    assert res.returncode == 2 and "not both" in res.stderr
     assert not (tmp_path / "o.jsonl").exists()
 
 
