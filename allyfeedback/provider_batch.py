@@ -28,6 +28,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -149,6 +150,8 @@ class ProviderBatch:
                 batch_id = submitted.batch_id or self._create(submitted, state)
                 batch = self._poll(batch_id, len(submitted.requests))
             self._write_results(batch, submitted, plan.done, out, report)
+        if batch is not None:
+            self._delete_files(batch)
         state.unlink(missing_ok=True)
         left = plan.todo - report.written
         if left > 0:
@@ -257,6 +260,16 @@ class ProviderBatch:
                 time.sleep(self.poll_every)
         finally:
             bar.close()
+
+    def _delete_files(self, batch: Any) -> None:
+        """The drafts and answers stay in the provider's file storage until deleted: delete
+        them once the results are safely written (a failure here only warns)."""
+        for file_id in (batch.input_file_id, batch.output_file_id, batch.error_file_id):
+            if file_id:
+                try:
+                    self._api("delete a file", partial(self.client.files.delete, file_id))
+                except AllyFeedbackError as exc:
+                    self._say(f"{exc}; delete {file_id} in the provider's dashboard")
 
     # 4-5: results -----------------------------------------------------------------------
     def _download(self, file_id: str | None) -> dict[str, dict[str, Any]]:

@@ -1,7 +1,7 @@
 """A constructed stand-in for OpenAI's Files and Batches APIs, on 127.0.0.1 only.
 
 It implements what the provider batch uses: ``POST /v1/files`` (multipart upload),
-``GET /v1/files/{id}/content``, ``POST /v1/batches``, ``GET /v1/batches`` and
+``GET /v1/files/{id}/content``, ``DELETE /v1/files/{id}``, ``POST /v1/batches``, ``GET /v1/batches`` and
 ``GET /v1/batches/{id}``. Each retrieve moves a batch one step on (validating,
 in_progress, completed); on completion the ``answer`` function given by the test turns
 each request body into a chat completion, or into an error line. The answers are
@@ -46,6 +46,7 @@ def completion(content: str | None, refusal: str | None = None) -> dict[str, Any
 class Store:
     answer: Answer
     files: dict[str, bytes] = field(default_factory=dict)
+    uploads: int = 0  # files ever stored (ids stay unique after deletions)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)  # every request body sent
     authorizations: set[str] = field(default_factory=set)
@@ -54,7 +55,8 @@ class Store:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new_file(self, data: bytes) -> dict[str, Any]:
-        file_id = f"file-{len(self.files) + 1}"
+        self.uploads += 1
+        file_id = f"file-{self.uploads}"
         self.files[file_id] = data
         return {
             "id": file_id,
@@ -182,6 +184,12 @@ def _handler(store: Store) -> type[BaseHTTPRequestHandler]:
                     self._send(200, store.files[path.split("/")[3]], "application/octet-stream")
                 else:
                     self._json({"error": {"message": "no such route"}}, 404)
+
+        def do_DELETE(self) -> None:
+            with store.lock:
+                file_id = self.path.rsplit("/", 1)[1]
+                store.files.pop(file_id)
+                self._json({"id": file_id, "object": "file", "deleted": True})
 
     return Handler
 

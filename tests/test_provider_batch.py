@@ -119,6 +119,7 @@ def test_cli_provider_batch_grounds_merges_and_falls_back_per_line(tmp_path: Pat
     assert "refused" in rows["refused"]["feedback"]["fallback_reason"]
     assert rows["fails"]["feedback"]["source"] == "rules"
     assert not state_path(out).exists()  # the batch is over: nothing left to resume
+    assert store.files == {}  # the drafts and answers were deleted from the provider's storage
     assert f"Bearer {KEY}" in store.authorizations
     assert KEY not in out.read_text("utf-8") + res.stderr
 
@@ -143,7 +144,7 @@ def test_a_rerun_resumes_polling_and_never_pays_twice(
         assert out.read_text("utf-8") == ""
         statuses: list[str] = []
         report = run_provider_batch(src, out, on_status=statuses.append, **job)
-        assert (store.batches_created, len(store.files)) == (1, 3)  # one upload, two results
+        assert (store.batches_created, store.uploads) == (1, 3)  # one upload, two results
     assert statuses[0] == f"resuming the batch saved in {state_path(out).name}"
     assert (report.skipped, report.written, report.fallbacks) == (0, 6, 3)
     assert list(_rows(out)) == ids
