@@ -36,7 +36,7 @@ OnBadLine = Callable[[BadLine], None]
 MAX_LINE_BYTES = 16 << 20  # far above any draft the limits allow; bounds memory per line
 
 
-def _lines(fh: BinaryIO) -> Iterator[bytes]:
+def bounded_lines(fh: BinaryIO) -> Iterator[bytes]:
     """The file's lines, except that a line longer than ``MAX_LINE_BYTES`` comes back as
     its first ``MAX_LINE_BYTES + 1`` bytes (the rest is read and dropped), so no line can
     fill the memory."""
@@ -74,7 +74,7 @@ def read_drafts(path: str | Path, on_bad_line: OnBadLine | None = None) -> Itera
     except OSError as exc:
         raise AllyFeedbackError(f"cannot read {path}: {exc.strerror or exc}") from None
     with fh:
-        for number, raw in enumerate(_lines(fh), 1):
+        for number, raw in enumerate(bounded_lines(fh), 1):
             line = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw
             if not line.strip():
                 continue

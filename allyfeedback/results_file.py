@@ -6,8 +6,8 @@ Safety first, because the file may hold hours of paid work or may not be ours at
 - an existing file is used only if it is a previous result file for the same input: every
   line a result (``{"id", "ok", ...}``) for an id of the input; anything else is refused,
   and nothing is written;
-- a torn last line (a killed run) is cut off by writing the good lines to a new file and
-  renaming it over the old one, so a crash during the repair loses nothing either.
+- a torn last line (a killed run) is cut off by one truncation, after every line before
+  it was checked; the file is read line by line, never whole.
 
 Appending: each result line goes to the operating system in one ``write`` before it is
 counted as written, so killing the process at any moment loses nothing counted; the file
@@ -17,6 +17,7 @@ the last second; a rerun redoes it).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -24,7 +25,9 @@ import time
 from collections.abc import Callable, Container
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
+from .batch_input import MAX_LINE_BYTES, bounded_lines
 from .errors import AllyFeedbackError
 
 SYNC_EVERY = 1.0  # seconds between fsyncs while appending
@@ -71,39 +74,51 @@ def done_ids(
             "name a file for results"
         )
     try:
-        data = out.read_bytes()
+        fh = open(out, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
         return set()
     except OSError as exc:
         raise AllyFeedbackError(f"cannot read {out_path}: {exc.strerror or exc}") from None
-    lines = data.splitlines(keepends=True)
     done: set[str] = set()
     good_end = 0
-    for number, line in enumerate(lines, 1):
-        try:
-            row = json.loads(line)
-        except ValueError:
-            row = None
-        if not _is_result(row):
-            if number == len(lines) and _torn(line):
-                break  # cut off below and redone
-            raise NotOursError(
-                f"--out {out_path} is not an allyfeedback result file (line {number}); "
-                "name a new file or a previous result file of this input"
-            )
-        key = str(row["id"])
-        if key not in input_ids:
-            raise NotOursError(
-                f"--out {out_path} holds results for id {key!r}, which is not in "
-                f"{input_name}; name a new file or a previous result file of this input"
-            )
-        if line.endswith(b"\n"):
+    with fh:
+        for number, line in enumerate(bounded_lines(fh), 1):
+            row: Any = None
+            if len(line) <= MAX_LINE_BYTES:
+                with contextlib.suppress(ValueError):
+                    row = json.loads(line)
+            if not _is_result(row):
+                if len(line) <= MAX_LINE_BYTES and _torn(line):
+                    break  # the last line, cut short by a kill: cut off below and redone
+                raise NotOursError(
+                    f"--out {out_path} is not an allyfeedback result file (line {number}); "
+                    "name a new file or a previous result file of this input"
+                )
+            key = str(row["id"])
+            if key not in input_ids:
+                raise NotOursError(
+                    f"--out {out_path} holds results for id {key!r}, which is not in "
+                    f"{input_name}; name a new file or a previous result file of this input"
+                )
+            if not line.endswith(b"\n"):
+                break  # a whole result with its newline torn off: redone like any torn line
             done.add(key)
             good_end += len(line)
-        # else: a whole result with its newline torn off; redone like any torn line
-    if good_end != len(data):
-        replace_atomically(out, data[:good_end])
+        size = fh.seek(0, os.SEEK_END)
+    if good_end != size:
+        _cut(out, good_end)
     return done
+
+
+def _cut(path: Path, size: int) -> None:
+    """Cut a torn line off the end: one truncation (the file is either as it was or cut,
+    never anything between), synced to the disk."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def replace_atomically(path: Path, data: bytes) -> None:
