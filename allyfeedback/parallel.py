@@ -32,7 +32,7 @@ Critic = Callable[[str, "str | None"], Any]  # (draft, situation) -> Feedback
 T = TypeVar("T")
 R = TypeVar("R")
 
-CHUNK = 32  # drafts per round trip: about 20 ms of work, against well under 1 ms of pickling
+CHUNK = 32  # drafts per round trip: enough work that pickling is a small share of it
 IN_FLIGHT = 4  # chunks per worker queued or running
 
 _critic: Critic | None = None  # this worker's critic, set by _start_worker
