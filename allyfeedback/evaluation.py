@@ -225,7 +225,7 @@ def load_examples(path: str | Path) -> list[Example]:
 
 
 def _read_examples(fh: TextIO, path: str) -> list[Example]:
-    out = []
+    out: list[Example] = []
     lineno = 0
     while True:
         lineno += 1

@@ -97,4 +97,3 @@ def _read_bounded(raw: BinaryIO, limit: int, shown: str) -> str:
         if not chunk:
             break
     return "".join(parts)[: limit + 1]
-
