@@ -427,6 +427,9 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if args.errors:
             for i, missed, extra in report.errors:
                 stdout.write(f"{i}: missed {missed or '-'}; extra {extra or '-'}\n")
+    if args.min_f1 is not None and not report.micro.measured:
+        stderr.write("allyfeedback: no label to measure, so no F1 to hold to --min-f1\n")
+        return EXIT_PROBLEMS
     if args.min_f1 is not None and report.micro_f1 < args.min_f1:
         # On stderr too, so a CI log says why the step failed.
         stderr.write(f"allyfeedback: micro F1 {report.micro_f1:.3f} is below {args.min_f1}\n")

@@ -517,6 +517,14 @@ def test_eval_min_f1_gates_ci(cli, tmp_path: Path) -> None:
     assert low.returncode == 1 and "below 0.99" in low.stderr
 
 
+def test_eval_min_f1_fails_when_there_is_nothing_to_measure(cli, tmp_path: Path) -> None:
+    # Constructed: a good reply labelled with nothing, and nothing predicted.
+    name = _labelled(tmp_path, [{"text": "Noted.", "problems": [], "elements": []}])
+    res = cli("eval", name, "--min-f1", "0.5")
+    assert res.returncode == 1 and "no label to measure" in res.stderr
+    assert "micro F1 -" in res.stdout
+
+
 def test_eval_labels_without_support_are_not_shown_as_perfect(cli, tmp_path: Path) -> None:
     name = _labelled(tmp_path, ROWS)
     data = json.loads(cli("eval", name, "--format", "json").stdout)

@@ -287,8 +287,15 @@ def main(argv: list[str] | None = None) -> int:
         default="rules",
         help="rules (offline, the default), or a model when configured",
     )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=REQUEST_DEADLINE,
+        metavar="SECONDS",
+        help=f"seconds for one whole request (default {REQUEST_DEADLINE:g}; more for a slow model)",
+    )
     args = parser.parse_args(argv)
-    server = make_server(args.host, args.port, args.backend)
+    server = make_server(args.host, args.port, args.backend, args.deadline)
     port = server.server_address[1]
     print(f"allyfeedback page on http://{args.host}:{port}/ (Ctrl-C stops it)", flush=True)
     try:
