@@ -171,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-q",
         "--quiet",
         action="store_true",
-        help="text format: only the findings, one line each (FILE:LINE:COL), nothing else",
+        help="text format: only the findings, one line each (FILE:LINE:COL), and the verdict "
+        "of a draft that is not ready",
     )
     check.add_argument(
         "--color",

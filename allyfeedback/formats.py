@@ -46,7 +46,8 @@ def write_results(
     quiet: bool = False,
 ) -> None:
     """Write every result in ``fmt``. ``quiet`` keeps only the findings, one line each,
-    in the text format (the machine formats hold nothing else already)."""
+    and the verdict of a draft that is not ready, in the text format (the machine formats
+    hold nothing else already)."""
     if fmt == "json":
         out.write(_json(results) + "\n")
     elif fmt == "sarif":
@@ -59,7 +60,11 @@ def write_results(
                 out.write(f"### {_md_name(r.name)}\n\n")
             out.write(r.feedback.to_markdown())
     elif quiet:
-        out.writelines(diagnostic_line(r.name, p) + "\n" for r in results for p in _problems(r))
+        for r in results:
+            out.writelines(diagnostic_line(r.name, p) + "\n" for p in _problems(r))
+            if r.feedback.verdict != "ready":  # why --fail-on not-ready fails, if it does
+                fb = r.feedback
+                out.write(f"{terminal_safe(r.name)}: verdict {fb.verdict} (score {fb.score}/100)\n")
     else:
         for n, r in enumerate(results):
             if len(results) > 1:

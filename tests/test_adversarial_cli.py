@@ -110,8 +110,12 @@ def test_quiet_prints_one_line_per_finding(cli, tmp_path: Path) -> None:
     assert (
         lines[0] == "d.txt:3:5: Victim blaming: “took it the wrong way” [victim_blaming.reaction]"
     )
-    assert all(line.startswith("d.txt:3:") for line in lines)
+    assert all(line.startswith("d.txt:3:") for line in lines[:-1])
+    assert lines[-1] == "d.txt: verdict rethink (score 0/100)"  # good.txt is ready: silent
     assert res.returncode == 1
+    # No finding, but not ready either: the one line says why --fail-on not-ready fails.
+    res = cli("check", "-q", "--fail-on", "not-ready", stdin="Whatever. Noted.")
+    assert res.stdout == "<stdin>: verdict revise (score 0/100)\n" and res.returncode == 1
 
 
 def test_json_problems_carry_one_based_line_and_column(cli) -> None:
