@@ -463,12 +463,16 @@ def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
 def _cmd_coach(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from .coach import run_coach
 
-    if hasattr(stdin, "buffer"):  # undecodable bytes arrive as escapes the coach names
-        stdin = io.TextIOWrapper(stdin.buffer, encoding="utf-8", errors="surrogateescape")
     critic = _critic(args)
-    return run_coach(
-        stdin, stdout, critic, color=_use_color(args.color, stdout), max_chars=args.max_chars
-    )
+    color = _use_color(args.color, stdout)
+    if not hasattr(stdin, "buffer"):  # an in-memory stream, already text
+        return run_coach(stdin, stdout, critic, color=color, max_chars=args.max_chars)
+    # Undecodable bytes arrive as escapes the coach names, whatever the locale says.
+    text = io.TextIOWrapper(stdin.buffer, encoding="utf-8", errors="surrogateescape")
+    try:
+        return run_coach(text, stdout, critic, color=color, max_chars=args.max_chars)
+    finally:
+        text.detach()  # leave the process's stdin open
 
 
 def _cmd_schema(stdout: TextIO) -> int:
