@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from . import __version__
-from .render import terminal_safe
+from .render import markdown_escape, terminal_safe
 from .taxonomy import TITLES
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def write_results(
     elif fmt == "markdown":
         for r in results:
             if len(results) > 1:
-                out.write(f"### {_md_name(r.name)}\n\n")
+                out.write(f"### {markdown_escape(r.name)}\n\n")
             out.write(r.feedback.to_markdown())
     elif quiet:
         for r in results:
@@ -83,10 +83,6 @@ def _json(results: Sequence[Checked]) -> str:
         return results[0].feedback.model_dump_json(indent=2)
     rows = [{"file": r.name, "feedback": r.feedback.model_dump(mode="json")} for r in results]
     return json.dumps(rows, indent=2, ensure_ascii=False)
-
-
-def _md_name(name: str) -> str:
-    return "".join("\\" + ch if ch in "\\`*_[]<>#|&~" else ch for ch in terminal_safe(name))
 
 
 def diagnostic_line(name: str, p: Problem) -> str:

@@ -149,8 +149,9 @@ def _md_text(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\g<0>", terminal_safe(text))
 
 
-def _md_escape(text: str) -> str:
-    """A one-line field (quote, message, summary...) shown as itself in Markdown."""
+def markdown_escape(text: str) -> str:
+    """A one-line field (quote, message, summary, file name...) shown as itself in
+    Markdown."""
     return _md_text(_one_line(text))
 
 
@@ -160,10 +161,10 @@ def _md_quote_block(text: str) -> str:
 
 def render_markdown(fb: Feedback) -> str:
     """Markdown; the summary and every text from the draft or a model are escaped."""
-    m = _md_escape
+    m = markdown_escape
     out = [f"**Verdict: {VERDICT_TEXT[fb.verdict]}** (score {fb.score}/100)", "", m(fb.summary)]
     out.append("")
-    marked = _mark_draft(fb, _md_text, lambda n, p: f"**{_md_escape(p.quote)}**<sup>{n}</sup>")
+    marked = _mark_draft(fb, _md_text, lambda n, p: f"**{markdown_escape(p.quote)}**<sup>{n}</sup>")
     out.append("#### Your draft")
     out.append(_md_quote_block(marked))
     out.append("")
