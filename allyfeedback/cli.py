@@ -74,6 +74,14 @@ def _verbosity_arg(p: argparse.ArgumentParser, default: object) -> None:
 
 def _common_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
+        "--max-chars",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="longest draft (and situation) accepted, in characters (default 10000); "
+        "longer input is refused after reading N+1 characters",
+    )
+    p.add_argument(
         "--backend",
         choices=["rules", "llm", "auto"],
         default=None,
@@ -180,13 +188,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="colour in text output (auto: only on a terminal, and not when NO_COLOR is set)",
     )
-    check.add_argument(
-        "--max-chars",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="longest draft accepted (default 10000)",
-    )
     _common_engine_args(check)
 
     rules = sub.add_parser("rules", help="list the rules", parents=[verbose])
@@ -249,13 +250,6 @@ def build_parser() -> argparse.ArgumentParser:
         "coach", help="revise a draft with feedback, interactively", parents=[verbose]
     )
     coach.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    coach.add_argument(
-        "--max-chars",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="longest draft accepted (default 10000)",
-    )
     _common_engine_args(coach)
     return parser
 
@@ -282,8 +276,7 @@ def _apply_settings(args: argparse.Namespace) -> None:
     ):
         if getattr(args, flag, None) is None:
             setattr(args, flag, value)
-    # Only `check` has --max-chars; the settings file's limit holds for every command.
-    args.max_chars = getattr(args, "max_chars", None) or cfg.max_chars or DEFAULT_MAX_CHARS
+    args.max_chars = args.max_chars or cfg.max_chars or DEFAULT_MAX_CHARS
     args.fallback = (
         False if args.no_fallback else (cfg.fallback if cfg.fallback is not None else True)
     )

@@ -521,6 +521,17 @@ def test_eval_min_f1_gates_ci(cli, tmp_path: Path) -> None:
     assert low.returncode == 1 and "below 0.99" in low.stderr
 
 
+def test_the_max_chars_hint_works_where_it_is_given(cli, tmp_path: Path) -> None:
+    long = {"text": "I'm sorry. " * 1500, "problems": [], "elements": ["apology"]}
+    name = _labelled(tmp_path, [long])
+    refused = cli("eval", name)
+    _one_line_error(refused, "--max-chars")
+    assert cli("eval", name, "--max-chars", "20000").returncode == 0
+    (tmp_path / "d.txt").write_text(long["text"], "utf-8")
+    _one_line_error(cli("check", "d.txt"), "d.txt", "--max-chars")
+    assert cli("check", "d.txt", "--max-chars", "20000").returncode == 0
+
+
 def test_eval_min_f1_fails_when_there_is_nothing_to_measure(cli, tmp_path: Path) -> None:
     # Constructed: a good reply labelled with nothing, and nothing predicted.
     name = _labelled(tmp_path, [{"text": "Noted.", "problems": [], "elements": []}])
