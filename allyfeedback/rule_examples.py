@@ -10,7 +10,7 @@ own examples prove it:
   finding on one of the rule's ``match`` examples;
 - every exception is exercised: it vetoes a match of the rule's patterns on one of the
   rule's ``no_match`` examples;
-- no pattern or exception holds a character that normalised text never contains (upper
+- no pattern or exception has a part that normalised text can never hold (upper
   case, apostrophes, curly quotes, long dashes, two white-space characters in a row), as
   it could never match.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
@@ -312,21 +312,14 @@ def _dead(
 
 def check_ruleset(ruleset: RuleSet, files: Sequence[str] = ()) -> list[Failure]:
     """``check_rule`` for every rule of ``ruleset``. ``files`` are the user rule files it
-    was loaded with, so their own macros can be found."""
+    was loaded with, so their own macros can be found (a rule from a file not given is
+    checked with the built-in macros, and an unknown macro raises ``RuleFileError``)."""
     return [f for rule in ruleset for f in check_rule(rule, _macros_for(rule, files))]
 
 
 def example_failures(ruleset: RuleSet, files: Sequence[str] = ()) -> list[str]:
     """``check_ruleset`` as one line per failure (empty when every rule is proven)."""
     return [str(f) for f in check_ruleset(ruleset, files)]
-
-
-def iter_examples(rule: Rule) -> Iterator[tuple[str, bool]]:
-    """Each example of ``rule`` without its marker, and whether it should match."""
-    for raw in rule.examples_match:
-        yield parse_example(raw).text, True
-    for raw in rule.examples_no_match:
-        yield raw, False
 
 
 def summary(ruleset: RuleSet, failures: Sequence[Failure]) -> str:
