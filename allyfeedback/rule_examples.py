@@ -33,6 +33,7 @@ from typing import Any
 from ._toml import tomllib
 from .engine import analyze
 from .ruleset import MACRO_FILE, Rule, RuleSet, _compile, _expand, builtin_macros
+from .text import normalize
 
 if sys.version_info >= (3, 11):
     from re import _constants as _c
@@ -81,25 +82,17 @@ class Failure:
 
 # --- what normalised text can hold --------------------------------------------------
 
-_NEVER = frozenset(
-    "'\u2019\u2018\u02bc\u0060\u00b4\u2032"  # apostrophes: removed
-    "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033"  # curly double quotes: made straight
-    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # dashes: made "-"
-    "\u2026"  # ellipsis: made "..."
-    "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # invisible: removed
-)
-_SPACES = frozenset(" \n")
-
 
 def _never_normalised(ch: str, ignore_case: bool) -> str | None:
     """Why ``ch`` never appears in normalised text, or ``None`` if it can."""
-    if ch in _NEVER:
-        return "normalisation removes or maps it"
-    if ch.isspace() and ch not in _SPACES:
-        return "white space is normalised to one space or one line break"
-    if not ignore_case and ch != ch.lower():
+    if ch.isspace():
+        return None if ch in " \n" else "white space is normalised to one space or line break"
+    seen = normalize(ch).text
+    if seen == ch or (ignore_case and seen == ch.lower()):
+        return None
+    if seen == ch.lower():
         return "text is lower-cased"
-    return None
+    return "normalisation removes or replaces it"
 
 
 def _dead_reason(items: Iterable[tuple[Any, Any]], ignore_case: bool) -> str | None:
@@ -113,9 +106,9 @@ def _dead_reason(items: Iterable[tuple[Any, Any]], ignore_case: bool) -> str | N
         if op is _c.LITERAL:
             ch = chr(av)
             reason = _never_normalised(ch, ignore_case)
-            is_space = ch in _SPACES
+            is_space = ch in " \n"
             if is_space and previous_space:
-                reason = "white space is normalised to one space or one line break"
+                reason = "white space is normalised to one space or line break"
         elif op is _c.IN:
             reason = _dead_class(av, ignore_case)
         elif op is _c.BRANCH:
