@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run_cli as run
 
+from allyfeedback.errors import RuleFileError
 from allyfeedback.rule_examples import check_rule, dead_reason, example_failures, parse_example
 from allyfeedback.ruleset import Rule, builtin_macros, parse_rule_file
 
@@ -105,9 +106,7 @@ def test_every_exception_must_veto_a_match_on_a_no_match_example() -> None:
 def test_patterns_that_can_never_match_are_named(pattern: str, offender: str) -> None:
     body = f"patterns = ['nbd', {pattern!r}]\n[rules.examples]\nmatch = ['nbd']"
     body = body.replace("\\\\t", "\\t")
-    (failure,) = _failures(body)
-    assert failure.startswith("pattern ") and "can never match normalised text" in failure
-    assert offender.strip("'\"") in failure
+    assert offender.strip("'\"") in _never_matches(body, "pattern")
 
 
 def test_what_normalised_text_can_hold_is_not_flagged() -> None:
@@ -120,8 +119,19 @@ def test_an_exception_that_can_never_match_is_named() -> None:
         "patterns = ['nbd']\nexceptions = [\"isn't nbd\"]\n"
         "[rules.examples]\nmatch = ['nbd']\nno_match = []"
     )
-    (failure,) = _failures(body)
-    assert failure.startswith('exception "isn\'t nbd" can never match')
+    assert '"\'"' in _never_matches(body, "exception")
+
+
+def _never_matches(body: str, kind: str) -> str:
+    """The one complaint about ``body``'s part that can never match. Loading may refuse
+    the file first, for the characters it checks; either way the user is told."""
+    try:
+        failures = _failures(body)
+    except RuleFileError as exc:
+        return str(exc)
+    (failure,) = failures
+    assert failure.startswith(f"{kind} ") and "can never match normalised text" in failure
+    return failure
 
 
 def test_a_user_files_own_macros_are_used(tmp_path: Path) -> None:
