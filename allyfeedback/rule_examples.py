@@ -32,7 +32,7 @@ from typing import Any
 
 from ._toml import tomllib
 from .engine import analyze
-from .ruleset import MACRO_FILE, Rule, RuleSet, _compile, _expand, builtin_macros
+from .ruleset import _MACRO_REF, MACRO_FILE, Rule, RuleSet, _compile, _expand, builtin_macros
 from .text import normalize
 
 if sys.version_info >= (3, 11):
@@ -141,6 +141,7 @@ def _dead_class(items: Sequence[tuple[Any, Any]], ignore_case: bool) -> str | No
     return reasons[0] if reasons and all(reasons) else None
 
 
+@lru_cache(maxsize=1024)  # macros are shared by many patterns
 def dead_reason(expanded: str) -> str | None:
     """Why the regex ``expanded`` (macros expanded) can never match normalised text,
     or ``None``."""
@@ -215,8 +216,11 @@ def _exception_alone(rule: Rule, index: int, macros: dict[str, str]) -> Rule:
     )
 
 
-def _spans(text: str, ruleset: RuleSet) -> set[tuple[int, int]]:
-    return {(h.start, h.end) for h in analyze(text, ruleset).hits}
+def _spans(text: str, ruleset: RuleSet, prefilter: bool = True) -> set[tuple[int, int]]:
+    """The findings of ``ruleset`` on ``text``. The one-pattern and one-exception copies
+    of a rule run without the prefilter (same findings, a test checks), as building a
+    pattern index for each copy would cost more than it saves."""
+    return {(h.start, h.end) for h in analyze(text, ruleset, use_prefilter=prefilter).hits}
 
 
 def check_rule(rule: Rule, macros: dict[str, str] | None = None) -> list[Failure]:
@@ -227,20 +231,21 @@ def check_rule(rule: Rule, macros: dict[str, str] | None = None) -> list[Failure
     matches = _check_match_examples(rule, failures)
     no_matches = _check_no_match_examples(rule, failures)
     for i, pattern in enumerate(rule.patterns):
+        single = _with(rule, i)
         if not _dead(rule, "pattern", pattern, macros, failures) and not any(
-            _spans(ex.text, _with(rule, i)) for ex in matches
+            _spans(ex.text, single, prefilter=False) for ex in matches
         ):
             failures.append(
                 Failure(rule, "pattern", f"pattern {pattern!r} fires on no match example")
             )
     if rule.exceptions:
         bare = _with(rule, exceptions=replace(rule, exception_regex=None, exception_literals=None))
-        unvetoed = [(text, spans) for text in no_matches if (spans := _spans(text, bare))]
+        unvetoed = [(t, spans) for t in no_matches if (spans := _spans(t, bare, prefilter=False))]
         for i, exception in enumerate(rule.exceptions):
             if _dead(rule, "exception", exception, macros, failures):
                 continue
             only = _with(rule, exceptions=_exception_alone(rule, i, macros))
-            if not any(spans - _spans(text, only) for text, spans in unvetoed):
+            if not any(spans - _spans(text, only, prefilter=False) for text, spans in unvetoed):
                 failures.append(
                     Failure(
                         rule,
@@ -288,19 +293,25 @@ def _check_no_match_examples(rule: Rule, failures: list[Failure]) -> list[str]:
 def _dead(
     rule: Rule, kind: str, pattern: str, macros: dict[str, str], failures: list[Failure]
 ) -> bool:
-    """Whether ``pattern`` has a part that can never match (and if so, say so)."""
-    expanded = _expand(pattern, macros, rule.id)
-    reason = dead_reason(expanded)
-    if reason:
-        failures.append(
-            Failure(
-                rule,
-                kind,
-                f"{kind} {pattern!r} can never match normalised text in part: "
-                f"{_offender(expanded)} ({reason})",
+    """Whether ``pattern`` has a part that can never match (and if so, say so). Each
+    macro it uses is checked on its own (once: they are shared), then the pattern with
+    its macros stood in for, which keeps the parse small."""
+    names = sorted(set(_MACRO_REF.findall(pattern)))
+    pieces = [_expand(f"{{{name}}}", macros, rule.id) for name in names]
+    pieces.append(_expand(pattern, dict.fromkeys(names, "x"), rule.id))
+    for piece in pieces:
+        reason = dead_reason(piece)
+        if reason:
+            failures.append(
+                Failure(
+                    rule,
+                    kind,
+                    f"{kind} {pattern!r} can never match normalised text in part: "
+                    f"{_offender(piece)} ({reason})",
+                )
             )
-        )
-    return reason is not None
+            return True
+    return False
 
 
 def check_ruleset(ruleset: RuleSet, files: Sequence[str] = ()) -> list[Failure]:
