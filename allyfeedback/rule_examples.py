@@ -86,13 +86,13 @@ class Failure:
 def _never_normalised(ch: str, ignore_case: bool) -> str | None:
     """Why ``ch`` never appears in normalised text, or ``None`` if it can."""
     if ch.isspace():
-        return None if ch in " \n" else "white space is normalised to one space or line break"
+        return None if ch in " \n" else f"{ch!r}: white space is normalised to a space"
     seen = normalize(ch).text
     if seen == ch or (ignore_case and seen == ch.lower()):
         return None
     if seen == ch.lower():
-        return "text is lower-cased"
-    return "normalisation removes or replaces it"
+        return f"{ch!r}: text is lower-cased"
+    return f"{ch!r}: normalisation removes or replaces it"
 
 
 def _dead_reason(items: Iterable[tuple[Any, Any]], ignore_case: bool) -> str | None:
@@ -108,7 +108,7 @@ def _dead_reason(items: Iterable[tuple[Any, Any]], ignore_case: bool) -> str | N
             reason = _never_normalised(ch, ignore_case)
             is_space = ch in " \n"
             if is_space and previous_space:
-                reason = "white space is normalised to one space or line break"
+                reason = "two spaces in a row: white space is normalised to one"
         elif op is _c.IN:
             reason = _dead_class(av, ignore_case)
         elif op is _c.BRANCH:
@@ -143,18 +143,10 @@ def _dead_class(items: Sequence[tuple[Any, Any]], ignore_case: bool) -> str | No
 
 @lru_cache(maxsize=1024)  # macros are shared by many patterns
 def dead_reason(expanded: str) -> str | None:
-    """Why the regex ``expanded`` (macros expanded) can never match normalised text,
-    or ``None``."""
+    """Why the regex ``expanded`` (macros expanded) has a part that can never match
+    normalised text, naming the character (``None``: every part might match)."""
     parsed = _sre_parse.parse(expanded)
     return _dead_reason(parsed.data, bool(parsed.state.flags & re.IGNORECASE))
-
-
-def _offender(expanded: str) -> str:
-    """The first character of ``expanded`` normalised text never holds, for the message."""
-    for ch in expanded:
-        if _never_normalised(ch, False) and ch not in "\\":
-            return repr(ch)
-    return "a character"
 
 
 # --- macros of a rule's file --------------------------------------------------------
@@ -306,8 +298,8 @@ def _dead(
                 Failure(
                     rule,
                     kind,
-                    f"{kind} {pattern!r} can never match normalised text in part: "
-                    f"{_offender(piece)} ({reason})",
+                    f"{kind} {pattern!r} has a part that can never match normalised "
+                    f"text: {reason}",
                 )
             )
             return True
