@@ -298,8 +298,7 @@ def _dead(
                 Failure(
                     rule,
                     kind,
-                    f"{kind} {pattern!r} has a part that can never match normalised "
-                    f"text: {reason}",
+                    f"{kind} {pattern!r} has a part that can never match normalised text: {reason}",
                 )
             )
             return True
