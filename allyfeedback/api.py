@@ -394,6 +394,44 @@ async def acritique(
     return step.finish(outcome)
 
 
+def critique_from_answer(
+    draft: str,
+    answer: str,
+    situation: str | None = None,
+    *,
+    disable: Sequence[str] = (),
+    rules: Sequence[str] = (),
+    ruleset: RuleSet | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    llm: LLMConfig | None = None,
+    usage: Usage | None = None,
+    fallback: bool = True,
+) -> Feedback:
+    """The merged ``Feedback`` for one model answer obtained elsewhere (a provider's batch
+    job, a replay): ``answer`` is the message content the model returned for this draft's
+    prompts. It is validated and grounded exactly as a live answer is, with no re-ask;
+    an unusable answer falls back to the rules (or raises ``LLMError`` when
+    ``fallback=False``). ``usage`` is the tokens that answer cost."""
+    from .llm import outcome_from_answer, scrub
+    from .merge import merge
+    from .prompts import load_prompts
+
+    rs = resolve_ruleset(ruleset, disable, rules)
+    text = validate_draft(draft, max_chars)
+    sit = _check_situation(situation, max_chars)
+    config = _llm_config(llm, None, None, None, None, None, None)
+    rules_fb = critique_rules(text, sit, rs)
+    spent = usage.model_copy() if usage else Usage(attempts=1)
+    try:
+        outcome = outcome_from_answer(answer, text, config, rs, spent)
+    except LLMError as exc:
+        error = LLMError(scrub(str(exc), config.api_key))
+        if not fallback:
+            raise error from None
+        return _fallback(rules_fb, str(error), spent)
+    return merge(rules_fb, outcome, load_prompts(config.prompts_dir).version)
+
+
 def critique_many(
     drafts: Iterable[str],
     situation: str | None = None,
@@ -401,6 +439,7 @@ def critique_many(
     *,
     situations: Sequence[str | None] | None = None,
     concurrency: int = 4,
+    jobs: int | None = 1,
     on_progress: Callable[[int, int], None] | None = None,
     **options: Any,
 ) -> list[Feedback | Exception]:
@@ -409,7 +448,8 @@ def critique_many(
     A draft that cannot be critiqued (empty, wrong type, or the model failing with
     ``fallback=False``) gets its exception in its place instead of stopping the batch.
     LLM calls run ``concurrency`` at a time in threads (sharing one client); the rule
-    engine runs in the calling thread. ``on_progress(done, total)`` is called after each.
+    engine runs in the calling thread, or in ``jobs`` processes (``None``: one per core;
+    the options must then be picklable). ``on_progress(done, total)`` is called after each.
     """
     items = list(drafts)
     if situations is not None and len(situations) != len(items):
@@ -428,6 +468,15 @@ def critique_many(
             return exc
 
     uses_llm = backend == "llm" or (backend == "auto" and _would_use_llm(options))
+    if not uses_llm and total > 1 and jobs != 1:
+        from functools import partial
+
+        from .parallel import check_jobs, critique_in_processes
+
+        critic = partial(critique, backend="rules", **options)
+        return critique_in_processes(
+            critic, list(zip(items, sits, strict=True)), check_jobs(jobs), on_progress
+        )
     if uses_llm and concurrency > 1 and total > 1:
         if options.get("client") is None:
             from .llm import make_client

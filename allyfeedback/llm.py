@@ -430,6 +430,26 @@ def new_conversation(
     return Conversation(draft, situation, config, ruleset, load_prompts(config.prompts_dir))
 
 
+def outcome_from_answer(
+    content: str, draft: str, config: LLMConfig, ruleset: RuleSet, usage: Usage
+) -> Outcome:
+    """One model answer obtained elsewhere (a provider batch, a replay), validated and
+    grounded as a live one is, with no re-ask; ``LLMError`` when it cannot be used."""
+    conv = Conversation(draft, None, config, ruleset, load_prompts(config.prompts_dir))
+    conv.usage = usage
+    try:
+        critique = LLMCritique.model_validate(json.loads(content, strict=False))
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise LLMError(f"the model's answer could not be used: not valid JSON ({exc})") from None
+    except ValidationError as exc:
+        error = _short_validation_error(exc)
+        raise LLMError(f"the model's answer could not be used: {error}") from None
+    outcome = conv.ground(critique, final=True)
+    if not conv.revision_problems(critique.revision):
+        outcome.revision = critique.revision
+    return outcome
+
+
 @lru_cache(maxsize=1)
 def json_mode_schema() -> dict[str, Any]:
     """The answer's JSON Schema for JSON mode, with size limits added.

@@ -207,29 +207,6 @@ def parse(pattern: str) -> Parsed:
     return Parsed(list(parsed.data), can_be_empty)
 
 
-def literal_chars(tree: Tree) -> set[str]:
-    """The characters ``re`` must find exactly as written for some match to use that
-    part of the pattern (not under ``(?i)``, nor in a negative lookaround)."""
-    found: set[int] = set()
-    stack = [tree]
-    while stack:
-        for op, av in stack.pop():
-            if op is _LITERAL:
-                found.add(av)
-            elif op is _SUBPATTERN:
-                if not av[1] & re.IGNORECASE:
-                    stack.append(av[-1])
-            elif op is _BRANCH:
-                stack.extend(av[1])
-            elif op in _REPEATS:
-                stack.append(av[2])
-            elif op is _c.ASSERT:
-                stack.append(av[1])
-            elif _ATOMIC is not None and op is _ATOMIC:
-                stack.append(av)
-    return {chr(c) for c in found}
-
-
 def lead_for(alternatives: list[Tree]) -> str:
     """``\\b`` when it is worth putting in front of the alternation of ``alternatives``,
     else ``""``.

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._toml import tomllib
 from .errors import RuleFileError
-from .prefilter import Parsed, analyse_tree, lead_for, literal_chars, parse
+from .prefilter import Parsed, analyse_tree, lead_for, parse
 from .ruleset import MACRO_FILE, LazyRegex, Matcher, Rule
 from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
-from .text import normalize
 
 _MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 _MACRO_NAME = r"^[A-Z][A-Z0-9_]*$"
@@ -157,29 +155,15 @@ def _expand_all(
                 f"{where}: pattern {p!r} can match empty text, so it would match "
                 "everywhere; make at least one word of it required"
             )
-        for ch in sorted(literal_chars(parsed.tree)):
-            if _never_in_drafts(ch):
-                raise RuleFileError(
-                    f"{where}: pattern {p!r} has {ch!r}, which never matches: patterns "
-                    "read the draft lower case, without apostrophes and with straight "
-                    "quotes (write its, dont, im)"
-                )
         out.append((expanded, parsed))
     return out
 
 
-@lru_cache(maxsize=1024)
-def _never_in_drafts(ch: str) -> bool:
-    """Whether the normalised draft the patterns read can never hold ``ch`` (a capital
-    letter, an apostrophe, a curly quote...): normalising it gives something else."""
-    return not ch.isspace() and normalize(ch).text != ch
-
-
-def _regex(source: str, where: str, eager: bool) -> LazyRegex:
-    """Built-in patterns (``eager=False``) compile on first use with ``re``; a user's
-    compile at once, and are guarded (see ``ruleset.LazyRegex``)."""
+def _regex(source: str, where: str, eager: bool, guarded: bool) -> LazyRegex:
+    """Built-in patterns compile on first use with ``re``; a user's compile at once
+    (``eager``), and are guarded (see ``ruleset.LazyRegex``)."""
     try:
-        return LazyRegex(source, eager, guarded=eager)
+        return LazyRegex(source, eager, guarded)
     except re.error as exc:
         raise RuleFileError(f"{where}: bad pattern: {exc}") from None
 
@@ -191,12 +175,14 @@ def _matchers(
     matchers = []
     for p, parsed in _expand_all(patterns, macros, where):
         literals, extras = analyse_tree(parsed.tree)
-        regex = _regex(_end_bounded(p, lead_for([parsed.tree])), where, eager)
+        regex = _regex(_end_bounded(p, lead_for([parsed.tree])), where, eager, guarded=eager)
         matchers.append(Matcher(regex, literals, extras))
     return tuple(matchers)
 
 
-def _exception(patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool) -> Matcher:
+def _exception(
+    patterns: Sequence[str], macros: dict[str, str], where: str, eager: bool, guarded: bool
+) -> Matcher:
     """All exceptions as one regex (searched once per sentence a match is in), with
     literals one of which every match contains (``None`` if some exception has none)."""
     parts = _expand_all(patterns, macros, where)
@@ -209,7 +195,7 @@ def _exception(patterns: Sequence[str], macros: dict[str, str], where: str, eage
             break
         literals.update(found)
     lead = lead_for([parsed.tree for _, parsed in parts])
-    regex = _regex(_end_bounded(joined, lead), where, eager)
+    regex = _regex(_end_bounded(joined, lead), where, eager, guarded)
     return Matcher(regex, frozenset(literals) if literals else None)
 
 
@@ -266,7 +252,7 @@ def parse_rule_file(
                 origin=where,
                 matchers=_matchers(r.patterns, macros, rwhere, eager),
                 exception=(
-                    _exception(r.exceptions, macros, rwhere + " (exceptions)", eager)
+                    _exception(r.exceptions, macros, rwhere + " (exceptions)", eager, eager)
                     if r.exceptions
                     else None
                 ),

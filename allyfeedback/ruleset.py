@@ -15,7 +15,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -164,14 +164,20 @@ def index_rules(rules: tuple[Rule, ...]) -> PatternIndex:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """An ordered, immutable collection of compiled rules and their pattern index."""
+    """An ordered, immutable collection of compiled rules, and their pattern index
+    (built on first use, or handed in by the rule cache as ``prebuilt``)."""
 
     rules: tuple[Rule, ...]
-    index: PatternIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    prebuilt: InitVar[PatternIndex | None] = None
 
-    def __post_init__(self) -> None:
-        if self.index is None:
-            object.__setattr__(self, "index", index_rules(self.rules))
+    def __post_init__(self, prebuilt: PatternIndex | None) -> None:
+        if prebuilt is not None:
+            self.__dict__["index"] = prebuilt  # where cached_property keeps its value
+
+    @cached_property
+    def index(self) -> PatternIndex:
+        """Which patterns a sentence's words can trigger (see pattern_index.py)."""
+        return index_rules(self.rules)
 
     def __len__(self) -> int:
         return len(self.rules)

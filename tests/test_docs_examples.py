@@ -57,9 +57,11 @@ NOT_RUN = {
     "python benchmarks/": "timings take minutes; run by hand",
     "python tests/cassettes/record.py": "re-records cassettes (a model or a key)",
     "python examples/webapp/app.py": "serves until stopped (see tests/test_webapp.py)",
+    "python examples/dask_batch.py": "starts a Dask cluster (tests/test_batch_scale.py runs it)",
     "mkdocs": "builds the site (CI runs mkdocs build --strict)",
     "jupyter": "opens a notebook server (tests/test_notebook.py runs the notebook)",
     "OPENAI_API_KEY=... python": "needs a real OpenAI key",
+    "OPENAI_API_KEY=... allyfeedback": "needs a real OpenAI key",
     "git clone": "needs the network",
     "cd allyfeedback": "follows git clone",
 }
@@ -254,12 +256,12 @@ def _check_toml(block: Block, cwd: Path, where: str) -> None:
     path.write_text(block.code, encoding="utf-8")
     rules = data.get("rules")
     if isinstance(rules, list) and rules and all(isinstance(r, dict) for r in rules):
-        from allyfeedback.engine import example_failures
+        from allyfeedback.rule_examples import example_failures
         from allyfeedback.ruleset import load_ruleset
 
         ruleset = load_ruleset((str(path),))
         assert {r["id"] for r in rules} <= {r.id for r in ruleset}
-        assert example_failures(ruleset) == [], where
+        assert example_failures(ruleset, [str(path)]) == [], where
     elif path.name in ("allyfeedback.toml", "pyproject.toml"):
         from allyfeedback.settings import load_settings
 

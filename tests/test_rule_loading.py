@@ -202,12 +202,6 @@ BAD_FIELDS = [
     (_rule_file(id='"Team X"'), "team.toml: rule Team X: id:"),
     (_rule_file(category=""), "rule team.x: no category"),
     (_rule_file(message='""'), "rule team.x: a problem rule needs a message"),
-    (
-        _rule_file(patterns='["it\'s fine"]'),
-        'rule team.x: pattern "it\'s fine" has "\'", which never',
-    ),
-    (_rule_file(patterns="['No biggie']"), "rule team.x: pattern 'No biggie' has 'N', which never"),
-    (_rule_file(patterns="['“nbd”']"), "has '“', which never matches"),
 ]
 
 
@@ -219,7 +213,6 @@ def test_every_field_of_a_rule_file_is_checked(text: str, fragment: str) -> None
 
 
 def test_a_good_rule_file_still_loads() -> None:
-    """(Capitals under (?i) and in a negative lookahead, and classes, can match.)"""
     patterns = r"['{SMALL}', '(?i:No) biggie', 'nbd(?!X)', '[A-Za-z]+ biggie', 'n\Bbd']"
     (rule,) = parse_rule_file(
         _rule_file(head="[macros]\nSMALL = 'nbd'\n", patterns=patterns), "team.toml"
