@@ -16,9 +16,9 @@ from functools import reduce
 from operator import and_, itemgetter, or_
 from typing import NamedTuple
 
+from .compiled_rules import USER_PATTERN_BUDGET, LazyRegex, PatternTimeout, Rule, RuleSet, Search
 from .errors import RuleFileError
 from .pattern_index import Found, PatternIndex, WordInfo
-from .ruleset import USER_PATTERN_BUDGET, LazyRegex, PatternTimeout, Rule, RuleSet, Search
 from .text import NormalizedText, normalize, quoted_spans, sentence_spans
 
 

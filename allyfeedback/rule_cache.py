@@ -22,8 +22,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .compiled_rules import LazyRegex, Matcher, Rule, RuleSet
 from .pattern_index import Found, PatternIndex, PatternRef
-from .ruleset import LazyRegex, Matcher, Rule, RuleSet
 
 FORMAT = 3
 _KEEP = 8  # entries kept; older ones are removed when a new one is written

@@ -32,8 +32,8 @@ from typing import Any
 
 from ._toml import tomllib
 from .engine import analyze
-from .rule_files import _MACRO_REF, _exception, _expand
-from .ruleset import MACRO_FILE, Rule, RuleSet, builtin_macros
+from .rule_files import _MACRO_REF, MACRO_FILE, _exception, _expand
+from .ruleset import Rule, RuleSet, builtin_macros
 from .text import normalize
 
 if sys.version_info >= (3, 11):

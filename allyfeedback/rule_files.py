@@ -4,8 +4,7 @@ A rule file is data, in the spirit of LanguageTool's rule files and Vale's style
 rule names its category, the patterns that find it, the exceptions that veto a match
 (near-misses), the message and suggestion a person reads, the part of the guidance it
 comes from, and examples that must and must not match. Every field is checked here, and
-every error is one line naming the file and the rule. This module (and pydantic) is only
-imported when the rule cache has no compiled copy of the files (see ``ruleset.py``).
+every error is one line naming the file and the rule.
 """
 
 from __future__ import annotations
@@ -17,11 +16,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._toml import tomllib
+from .compiled_rules import LazyRegex, Matcher, Rule
 from .errors import RuleFileError
 from .prefilter import Parsed, analyse_tree, lead_for, parse
-from .ruleset import MACRO_FILE, LazyRegex, Matcher, Rule
 from .taxonomy import ALL_IDS, DEFAULT_SEVERITY, Severity, is_problem
 
+MACRO_FILE = "macros.toml"
 _MACRO_REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 _MACRO_NAME = r"^[A-Z][A-Z0-9_]*$"
 
@@ -261,15 +261,24 @@ def parse_rule_file(
     return rules
 
 
+def macros_of(builtin: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The built-in macros, from the built-in files given as (name, text)."""
+    for where, text in builtin:
+        if where.endswith(MACRO_FILE):
+            return read_macros(text, MACRO_FILE)
+    raise RuleFileError(f"the built-in rules have no {MACRO_FILE}")
+
+
 def compile_rule_files(
     builtin: Sequence[tuple[str, str]], user: Sequence[tuple[str, str]]
 ) -> list[Rule]:
-    """The rules of the built-in files (the macro file first) and then the user's files,
-    each given as (name, text); a rule id defined twice is an error."""
-    macros = read_macros(builtin[0][1], MACRO_FILE)
+    """The rules of the built-in files and then the user's files, each given as
+    (name, text); a rule id defined twice is an error."""
+    macros = macros_of(builtin)
     rules: list[Rule] = []
-    for where, text in builtin[1:]:
-        rules.extend(parse_rule_file(text, where, macros, eager=False))
+    for where, text in builtin:
+        if not where.endswith(MACRO_FILE):
+            rules.extend(parse_rule_file(text, where, macros, eager=False))
     for where, text in user:
         rules.extend(parse_rule_file(text, where, macros))
     seen: set[str] = set()
