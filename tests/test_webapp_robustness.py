@@ -174,16 +174,17 @@ def test_client_disconnects_leave_no_traceback(server, capsys) -> None:
 
 
 def test_concurrent_cold_requests_parse_the_rule_files_once(monkeypatch) -> None:
+    import allyfeedback.rule_files as rule_files_module
     import allyfeedback.ruleset as ruleset_module
 
     calls: list[str] = []
-    real = ruleset_module.parse_rule_file
+    real = rule_files_module.parse_rule_file
 
     def counting(*args, **kwargs):
         calls.append(str(args[0])[:40])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ruleset_module, "parse_rule_file", counting)
+    monkeypatch.setattr(rule_files_module, "parse_rule_file", counting)
     clear = getattr(getattr(ruleset_module, "_cached_ruleset", None), "cache_clear", None)
     if clear:
         clear()  # cold, as a fresh process (the cache is refilled as it was afterwards)
@@ -203,4 +204,4 @@ def test_concurrent_cold_requests_parse_the_rule_files_once(monkeypatch) -> None
     finally:
         next(served, None)
     assert len(calls) == at_start, "requests parsed rule files again"
-    assert at_start <= len(ruleset_module._builtin_files())
+    assert at_start <= len(ruleset_module.builtin_sources())
