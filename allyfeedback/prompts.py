@@ -3,14 +3,16 @@
 Templates render in Jinja2's ``SandboxedEnvironment``, so a template folder can shape text
 but cannot reach Python objects (``cycler.__init__.__globals__`` and the like raise
 ``SecurityError``). StrictUndefined turns a missing variable into an error instead of an
-empty string, and autoescape is off because the output is plain text, not HTML. The draft and situation are
-only ever passed as variables, fenced so they cannot close their own delimiters.
+empty string, and autoescape is off because the output is plain text, not HTML. The draft
+and situation are only ever passed as variables, fenced so they cannot close their own
+delimiters.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -35,12 +37,13 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "prompts"
 
 
+_TAG = re.compile(r"<(/?)\s*(draft|situation)", re.IGNORECASE)
+
+
 def fence(value: object) -> str:
-    """Keep user text from closing or opening the tags that delimit it."""
-    text = str(value)
-    for tag in ("draft", "situation"):
-        text = text.replace(f"</{tag}", f"</ {tag}").replace(f"<{tag}", f"< {tag}")
-    return text
+    """Keep user text from closing or opening the tags that delimit it, in any letter
+    case and spacing (``</DRAFT>``, ``< /draft``)."""
+    return _TAG.sub(lambda m: f"<{m.group(1)} {m.group(2)}", str(value))
 
 
 @dataclass(frozen=True)
@@ -58,24 +61,31 @@ class Prompts:
             raise ConfigurationError(f"prompt template {name}: {exc}") from None
 
 
-@lru_cache(maxsize=8)
 def load_prompts(folder: str | None = None) -> Prompts:
-    """Load templates from ``folder`` (default: the built-in ones)."""
+    """Load templates from ``folder`` (default: the built-in ones). Keyed on the files'
+    content, so an edited template is picked up by the next call, without a restart."""
     path = Path(folder) if folder else builtin_dir()
     missing = [t for t in TEMPLATES if not (path / t).is_file()]
     if missing:
         raise ConfigurationError(f"prompt folder {path} lacks {', '.join(missing)}")
+    digest = hashlib.sha256()
+    for t in TEMPLATES:
+        digest.update((path / t).read_bytes())
+    return _load(str(path), digest.hexdigest())
+
+
+@lru_cache(maxsize=16)
+def _load(folder: str, content_hash: str) -> Prompts:
+    path = Path(folder)
+    templates = {t: (path / t).read_text(encoding="utf-8") for t in TEMPLATES}
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(path)),
+        loader=jinja2.DictLoader(templates),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
     )
     env.filters["fence"] = fence
-    digest = hashlib.sha256()
-    for t in TEMPLATES:
-        digest.update((path / t).read_bytes())
-    return Prompts(path, env, f"{PROMPT_SCHEMA_VERSION}-{digest.hexdigest()[:10]}")
+    return Prompts(path, env, f"{PROMPT_SCHEMA_VERSION}-{content_hash[:10]}")
 
 
 # The answer's shape, shown to the model in the prompt. The full JSON Schema travels in
