@@ -124,20 +124,20 @@ def _prepare(
     situation: object,
     backend: str,
     *,
-    disable: Sequence[str],
-    rules: Sequence[str],
-    ruleset: RuleSet | None,
-    max_chars: int,
-    client: Any,
-    llm: LLMConfig | None,
-    model: str | None,
-    base_url: str | None,
-    timeout: float | None,
-    max_retries: int | None,
-    mode: str | None,
-    prompts_dir: str | None,
-    fallback: bool,
-    cache: str | os.PathLike[str] | None,
+    disable: Sequence[str] = (),
+    rules: Sequence[str] = (),
+    ruleset: RuleSet | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    client: Any = None,
+    llm: LLMConfig | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+    mode: str | None = None,
+    prompts_dir: str | None = None,
+    fallback: bool = True,
+    cache: str | os.PathLike[str] | None = None,
 ) -> _Call:
     """Check every argument and decide the engine; shared by ``critique`` and
     ``acritique``. ``backend="auto"`` uses a model only when allyfeedback was pointed
@@ -349,6 +349,26 @@ async def acritique(
     except LLMError as exc:
         return step.failed(exc)
     return step.finish(outcome)
+
+
+def critique_traced(
+    draft: str, situation: str | None = None, **options: Any
+) -> tuple[Feedback, set[str] | None]:
+    """``critique(..., backend="llm")`` without the cache, and the labels the model's own
+    answer gives (its grounded problems and the elements it marked present; ``None``
+    when it fell back), for measuring the merge against the model alone."""
+    options = {**options, "cache": None}
+    call = _prepare(draft, situation, "llm", **options)
+    step = _start(call)
+    assert isinstance(step, _Pending)
+    from .llm import make_client, run
+
+    try:
+        outcome = run(call.client or make_client(step.config), step.conv)
+    except LLMError as exc:
+        return step.failed(exc), None
+    raw = {p.category for p, _, _ in outcome.grounded_problems} | set(outcome.grounded_elements)
+    return step.finish(outcome), raw
 
 
 def critique_from_answer(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .errors import ConfigurationError
 from .models import Feedback
 
 if TYPE_CHECKING:
@@ -124,11 +125,7 @@ class Cache:
         """The file, whether it exists, its size and how many critiques it holds."""
         if not self.path.is_file():
             return {"path": str(self.path), "exists": False, "entries": 0, "bytes": 0}
-        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as db:
-            try:
-                entries = db.execute("SELECT COUNT(*) FROM critiques").fetchone()[0]
-            except sqlite3.OperationalError:
-                entries = 0
+        entries = self._admin("SELECT COUNT(*) FROM critiques")
         return {
             "path": str(self.path),
             "exists": True,
@@ -140,14 +137,21 @@ class Cache:
         """Delete every stored critique; the number deleted."""
         if not self.path.is_file():
             return 0
-        with closing(sqlite3.connect(str(self.path))) as db, db:
-            try:
-                deleted = db.execute("DELETE FROM critiques").rowcount
-            except sqlite3.OperationalError:
-                return 0
-        with closing(sqlite3.connect(str(self.path))) as db:
-            db.execute("VACUUM")
-        return int(deleted)
+        return self._admin("DELETE FROM critiques")
+
+    def _admin(self, sql: str) -> int:
+        """Run one ``cache info`` or ``cache clear`` statement; a file that is not a
+        cache is a ``ConfigurationError`` naming it."""
+        try:
+            with closing(self._connect()) as db:
+                with db:
+                    cur = db.execute(sql)
+                    count = cur.fetchone()[0] if sql.startswith("SELECT") else cur.rowcount
+                if sql.startswith("DELETE"):
+                    db.execute("VACUUM")
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigurationError(f"{self.path}: not a usable cache file ({exc})") from None
+        return int(count)
 
 
 def open_cache(path: str | Path) -> Cache:

@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of the Feedback result")
 
+    cache = sub.add_parser("cache", help="show or clear the LLM cache file")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--cache", metavar="FILE", help="the cache file (default: from settings)")
+    cache.add_argument("--config", metavar="FILE", help="settings file")
+
     coach = sub.add_parser("coach", help="revise a draft with feedback, interactively")
     coach.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     _common_engine_args(coach)
@@ -295,6 +300,13 @@ def _critic(args: argparse.Namespace) -> Callable[[str, str | None], Feedback]:
 def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
     from .evaluation import evaluate, load_examples
 
+    if args.backend == "llm":  # rules, the model's raw answer and the merge side by side
+        from .comparison import compare
+
+        side = compare(load_examples(args.file), _engine_options(args))
+        out = json.dumps(side.as_dict(), indent=2) if args.format == "json" else side.to_text()
+        stdout.write(out + "\n")
+        return EXIT_OK
     report = evaluate(load_examples(args.file), _critic(args))
     if args.format == "json":
         data = report.as_dict()
@@ -337,6 +349,22 @@ def _cmd_coach(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return run_coach(stdin, stdout, _critic(args), color=_use_color(args.color, stdout))
 
 
+def _cmd_cache(args: argparse.Namespace, stdout: TextIO) -> int:
+    from .cache import open_cache
+    from .settings import resolve_settings
+
+    path = args.cache or resolve_settings(args.config).cache
+    if not path:
+        raise AllyFeedbackError("no cache file: pass --cache FILE or set cache in your settings")
+    store = open_cache(path)
+    if args.action == "clear":
+        stdout.write(f"{store.clear()} cached critiques deleted from {store.path}\n")
+    else:
+        info = store.info()
+        stdout.write(f"{info['path']}: {info['entries']} cached critiques, {info['bytes']} bytes\n")
+    return EXIT_OK
+
+
 def _cmd_schema(stdout: TextIO) -> int:
     from .models import Feedback
 
@@ -369,6 +397,8 @@ def main(
             return _cmd_batch(args, stderr)
         if args.command == "schema":
             return _cmd_schema(stdout)
+        if args.command == "cache":
+            return _cmd_cache(args, stdout)
         if args.command == "coach":
             return _cmd_coach(args, stdin, stdout)
         return _cmd_eval(args, stdout)

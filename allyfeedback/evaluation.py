@@ -8,7 +8,7 @@ anywhere in the draft, which is how TAXONOMY.md defines a label holding.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,11 +132,19 @@ def evaluate(
         def critic(text: str, situation: str | None) -> Feedback:
             return critique(text, situation, backend="rules")
 
+    items = list(examples)
+    predictions = []
+    for ex in items:
+        fb = critic(ex.text, ex.situation)
+        predictions.append(set(fb.problem_ids) | set(fb.element_ids))
+    return score_predictions(items, predictions)
+
+
+def score_predictions(examples: Sequence[Example], predictions: Sequence[set[str]]) -> Report:
+    """Per-label counts for one predicted label set per example, in order."""
     scores = {label: LabelScore() for label in ALL_IDS}
     report = Report(scores, 0)
-    for ex in examples:
-        fb = critic(ex.text, ex.situation)
-        predicted = set(fb.problem_ids) | set(fb.element_ids)
+    for ex, predicted in zip(examples, predictions, strict=True):
         for label in ALL_IDS:
             gold, pred = label in ex.labels, label in predicted
             if gold and pred:

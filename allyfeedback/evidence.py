@@ -23,7 +23,9 @@ _CUES: dict[str, re.Pattern[str]] = {
     ),
     "owns_mistake": re.compile(
         r"\b(?:i|im|ive|id|ill|me|my|mine|myself|we|our|us)\b|\b(?:was|were|is) wrong\b|"
-        r"\bmistake\b|\bmy fault\b"
+        r"\b(?:mistake|fault|youre right|you were right|hurt\w*|harm\w*|unfair|fair|not okay|"
+        r"not ok|inappropriate|shouldnt|should have|responsibility|rude|dismissive|"
+        r"condescending|unkind|harsh\w*|out of line|wrong)\b"
     ),
     "centers_impacted": re.compile(
         r"\?|\blet me know\b|\b(?:if|whatever|what|how|whether|when)\b.{0,40}"
@@ -32,14 +34,16 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"call|lead|pace|terms|space|time)\b"
     ),
     "listens": re.compile(
-        r"\b(?:listen|listening|hear|heard|hearing|tell me|talk|share|learn|learning|"
+        r"\b(?:listen|listening|hear|heard|hearing|tell me|talk|share|learn|learning|thank|thanks|"
         r"understand|here for|open to|ears|perspective|experience|thoughts|feedback|"
         r"point out|correct me|call me (?:in|out)|say more|more about)\b"
     ),
     "commits_to_change": re.compile(
         r"\b(?:will|ill|well|wont|shall|going to|gonna|from now on|next time|in (?:the )?future|"
         r"commit|committed|promise|make sure|plan to|intend to|moving forward|"
-        r"going forward|never again|starting (?:today|now)|from here on|(?:am|im) (?:working|"
+        r"going forward|never again|starting (?:today|now)|from here on|from (?:the|this) next|"
+        r"(?:next|every|each) (?:time|sprint|week|meeting|month|quarter)|always|"
+        r"(?:am|im) (?:working|"
         r"learning|practi[cs]ing|changing|reading|taking)|ive (?:started|begun|set|signed)|"
         r"i (?:started|signed up|set up|have started))\b"
     ),
@@ -47,7 +51,8 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"\b(?:will|ill|can|could|shall|happy to|glad to|let me|id like to|i want to|"
         r"offer|correct|fix|make (?:it|this|that|things) right|set the record straight|"
         r"credit|reach out|follow up|send|email|tell|talk to|speak to|repair|redo|"
-        r"arrange|reschedule|cover|pay|replace)\b"
+        r"arrange|reschedule|cover|pay|replace|i|ive|im|we|weve|fixed|corrected|updated|"
+        r"moved|rebooked|removed|credited|sent|yours)\b"
     ),
 }
 

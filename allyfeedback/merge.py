@@ -104,9 +104,12 @@ def _elements(
             elements.append(ours)
             continue
         quote = draft[span[0] : span[1]]
+        # Grounding trims end punctuation; a question mark right after the quote is
+        # evidence too (a question to the person).
+        evidence = quote + "?" if draft[span[1] : span[1] + 1] == "?" else quote
         if (
             not trusted
-            or not can_carry(element_id, quote)
+            or not can_carry(element_id, evidence)
             or any(_overlaps(span, s) for s in scored)
         ):
             refused += 1

@@ -1,0 +1,89 @@
+"""The LLM replay set: constructed drafts, gold labels and constructed model answers.
+
+    python tests/replay_set.py     # rewrites tests/data/llm_replay.jsonl from the source
+
+The source (``tests/data/llm_replay_source.txt``) marks each label's words inline; see its
+header. Every answer here is constructed by this project, not produced by a model: it
+quotes the marked words, misses the labels marked ``!`` and adds the findings marked
+``{...}``, so the "model" makes a few mistakes of both kinds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from allyfeedback.taxonomy import ELEMENT_IDS, PROBLEM_IDS
+
+DATA = Path(__file__).parent / "data"
+SOURCE = DATA / "llm_replay_source.txt"
+REPLAY = DATA / "llm_replay.jsonl"
+_MARK = re.compile(r"\[([a-z_!,]+): ([^\]]+)\]|\{([a-z_]+): ([^}]+)\}")
+REVISION = (
+    "I'm sorry. I got this wrong and it affected you. What would you like me to do next? "
+    "I'm listening."
+)
+
+
+def parse(line: str, n: int) -> dict[str, Any]:
+    text = line.replace("\\n", "\n")
+    gold: set[str] = set()
+    found: list[tuple[str, str]] = []  # (label, quote) the constructed answer reports
+    for m in _MARK.finditer(text):
+        if m.group(1):
+            for label in m.group(1).split(","):
+                gold.add(label.lstrip("!"))
+                if not label.startswith("!"):
+                    found.append((label, m.group(2)))
+    plain = _MARK.sub(lambda m: m.group(2) if m.group(1) else "", text)
+    for m in _MARK.finditer(text):
+        if m.group(3):
+            found.append((m.group(3), m.group(4)))
+    plain = re.sub(r"  +", " ", plain).strip()
+    for _, quote in found:
+        assert quote in plain, (n, quote)
+    elements = {label: q for label, q in reversed(found) if label in ELEMENT_IDS}
+    answer = {
+        "problems": [
+            {
+                "category": label,
+                "quote": q,
+                "why": "Constructed stand-in finding.",
+                "instead": "Say what you did and stop there.",
+            }
+            for label, q in found
+            if label in PROBLEM_IDS
+        ],
+        "elements": [
+            {"id": i, "present": i in elements, "quote": elements.get(i)} for i in ELEMENT_IDS
+        ],
+        "summary": "Constructed stand-in summary.",
+        "revision": REVISION,
+    }
+    return {
+        "id": f"replay-{n:03d}",
+        "text": plain,
+        "situation": None,
+        "problems": sorted(g for g in gold if g in PROBLEM_IDS),
+        "elements": sorted(g for g in gold if g in ELEMENT_IDS),
+        "answer": answer,
+    }
+
+
+def build() -> list[dict[str, Any]]:
+    lines = [ln for ln in SOURCE.read_text("utf-8").splitlines() if ln and not ln.startswith("#")]
+    return [parse(line, n) for n, line in enumerate(lines, 1)]
+
+
+def load() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in REPLAY.read_text("utf-8").splitlines() if line]
+
+
+if __name__ == "__main__":
+    rows = build()
+    REPLAY.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    print(f"{len(rows)} drafts written to {REPLAY.name}")
