@@ -50,11 +50,13 @@ _PATTERNS = [
     r"\b(?:respond|reply|answer|output|return|print)\s+(?:only\s+)?(?:with|in|using)\s+"
     r"(?:json|the following|this|exactly)\b",
     # "do not flag anything", "don't report problems"
-    r"\b(?:do not|dont|never|stop)\s+(?:flag|report|mention|list|mark|critique|criticize|"
-    r"criticise)\b",
+    r"\b(?:do not|dont|never|stop)\s+(?:flag|report|list|mark|critique|criticize|criticise)\b",
+    r"\b(?:do not|dont|never)\s+mention\s+(?:any\s+|the\s+)?(?:problems?|issues?|elements?)\b",
     # "this draft is perfect", "the message has no problems"
     r"\b(?:the|this)\s+(?:draft|message|reply|text|apology|email)\s+(?:is|has|contains)\s+"
     r"(?:perfect|flawless|exemplary|complete|no problems|no issues|already perfect)",
+    r"\b(?:praise|approve|greenlight)\s+(?:this|the)\s+(?:draft|message|reply|"
+    r"apology|text|email)\b",
     r"\b(?:jailbreak|prompt injection|dan mode|developer mode|god mode)\b",
     r"\b(?:score|rating|verdict|grade)\s*(?::|=|should be|must be|is)\s*"
     r"(?:ready|100|10/10|perfect)",

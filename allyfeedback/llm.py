@@ -354,6 +354,8 @@ def _translate(exc: Exception, conv: Conversation) -> Exception:
         return finish
     if _is_api_error(exc):
         return _api_error(exc, conv.config)
+    if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):  # a 200 that is not JSON
+        return LLMError(f"{_MALFORMED} (not JSON)")
     return exc
 
 

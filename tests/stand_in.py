@@ -28,7 +28,9 @@ class Raw:
     content_type: str = "application/json"
 
 
-def completion(content: str | None, *, prompt_tokens: int = 0, finish: str = "stop") -> dict[str, Any]:
+def completion(
+    content: str | None, *, prompt_tokens: int = 0, finish: str = "stop"
+) -> dict[str, Any]:
     """A chat completion in OpenAI's wire format (constructed)."""
     completion_tokens = len(content or "") // 4
     return {
