@@ -219,17 +219,21 @@ def _start(call: _Call) -> Feedback | _Pending:
         return critique_rules(call.draft, call.situation, call.ruleset)
     from .cache import cache_key, open_cache
     from .llm import new_conversation
+    from .prompts import load_prompts
 
-    rules_fb = critique_rules(call.draft, call.situation, call.ruleset)
-    conv = new_conversation(call.draft, call.situation, call.config, call.ruleset)
-    store, key = None, None
-    if call.cache_path:
+    store, key, cache_warning = None, None, None
+    if call.cache_path:  # looked up first, so a hit costs a lookup and a validation
         store = open_cache(call.cache_path)
-        key = cache_key(call.config, conv.prompts.version, call.ruleset, call.draft, call.situation)
+        version = load_prompts(call.config.prompts_dir).version
+        key = cache_key(call.config, version, call.ruleset, call.draft, call.situation)
         hit = store.get(key, call.draft, call.situation)
         if hit is not None:
             return hit
-        rules_fb = _with_warning(rules_fb, store.warning)
+        cache_warning = store.warning
+    rules_fb = _with_warning(
+        critique_rules(call.draft, call.situation, call.ruleset), cache_warning
+    )
+    conv = new_conversation(call.draft, call.situation, call.config, call.ruleset)
     return _Pending(call, call.config, rules_fb, conv, store, key)
 
 

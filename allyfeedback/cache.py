@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+import weakref
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,15 @@ log = logging.getLogger("allyfeedback")
 _SCHEMA = "CREATE TABLE IF NOT EXISTS critiques (key TEXT PRIMARY KEY, feedback TEXT NOT NULL)"
 
 
+_FINGERPRINTS: dict[int, tuple[weakref.ref[RuleSet], str]] = {}
+
+
 def rules_fingerprint(ruleset: RuleSet) -> str:
-    """A hash of every rule's content, so an edited rule file gives new keys."""
+    """A hash of every rule's content, so an edited rule file gives new keys (computed
+    once per rule set object: rule sets are immutable)."""
+    known = _FINGERPRINTS.get(id(ruleset))
+    if known is not None and known[0]() is ruleset:
+        return known[1]
     digest = hashlib.sha256()
     for r in ruleset:
         digest.update(
@@ -42,7 +50,9 @@ def rules_fingerprint(ruleset: RuleSet) -> str:
                 (r.id, r.category, r.severity, r.message, r.suggestion, r.patterns, r.exceptions)
             ).encode("utf-8")
         )
-    return digest.hexdigest()
+    value = digest.hexdigest()
+    _FINGERPRINTS[id(ruleset)] = (weakref.ref(ruleset), value)
+    return value
 
 
 def cache_key(
@@ -72,14 +82,17 @@ class Cache:
     path: Path
     warning: str | None = None
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, create: bool = True) -> sqlite3.Connection:
+        """A new connection; with ``create``, the file and its table are made first."""
         if self.path.is_dir():
             raise sqlite3.OperationalError("it is a folder")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(str(self.path), timeout=5)
         try:
-            with db:
-                db.execute(_SCHEMA)
+            if create:
+                with db:
+                    db.execute(_SCHEMA)
         except BaseException:
             db.close()
             raise
@@ -91,9 +104,16 @@ class Cache:
         log.warning("allyfeedback: %s", self.warning)
 
     def get(self, key: str, draft: str, situation: str | None) -> Feedback | None:
+        if not self.path.exists():
+            return None  # nothing stored yet; ``put`` creates the file
         try:
-            with closing(self._connect()) as db:
+            with closing(self._connect(create=False)) as db:
                 row = db.execute("SELECT feedback FROM critiques WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            self._failed("read", exc)
+            return None
         except (sqlite3.Error, OSError) as exc:
             self._failed("read", exc)
             return None

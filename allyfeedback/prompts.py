@@ -63,21 +63,30 @@ class Prompts:
 
 def load_prompts(folder: str | None = None) -> Prompts:
     """Load templates from ``folder`` (default: the built-in ones). Keyed on the files'
-    content, so an edited template is picked up by the next call, without a restart."""
+    modification time and size, so an edited template is picked up by the next call,
+    without a restart; the version names their content (a hash of the text)."""
     path = Path(folder) if folder else builtin_dir()
-    missing = [t for t in TEMPLATES if not (path / t).is_file()]
-    if missing:
-        raise ConfigurationError(f"prompt folder {path} lacks {', '.join(missing)}")
-    digest = hashlib.sha256()
+    stamps = []
     for t in TEMPLATES:
-        digest.update((path / t).read_bytes())
-    return _load(str(path), digest.hexdigest())
+        try:
+            st = (path / t).stat()
+        except OSError:
+            st = None
+        if st is None or not (path / t).is_file():
+            missing = [t for t in TEMPLATES if not (path / t).is_file()]
+            raise ConfigurationError(f"prompt folder {path} lacks {', '.join(missing)}")
+        stamps.append((st.st_mtime_ns, st.st_size))
+    return _load(str(path), tuple(stamps))
 
 
 @lru_cache(maxsize=16)
-def _load(folder: str, content_hash: str) -> Prompts:
+def _load(folder: str, stamps: tuple[tuple[int, int], ...]) -> Prompts:
     path = Path(folder)
     templates = {t: (path / t).read_text(encoding="utf-8") for t in TEMPLATES}
+    digest = hashlib.sha256()
+    for t in TEMPLATES:
+        digest.update(templates[t].encode("utf-8"))
+    content_hash = digest.hexdigest()
     env = SandboxedEnvironment(
         loader=jinja2.DictLoader(templates),
         undefined=jinja2.StrictUndefined,

@@ -1,6 +1,7 @@
 """The LLM replay set: constructed drafts, gold labels and constructed model answers.
 
-    python tests/replay_set.py     # rewrites tests/data/llm_replay.jsonl from the source
+    python tests/replay_set.py          # rewrites tests/data/llm_replay.jsonl from the source
+    python tests/replay_set.py --serve  # serves its answers on 127.0.0.1:8766 until Ctrl-C
 
 The source (``tests/data/llm_replay_source.txt``) marks each label's words inline; see its
 header. Every answer here is constructed by this project, not produced by a model: it
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +83,26 @@ def load() -> list[dict[str, Any]]:
     return [json.loads(line) for line in REPLAY.read_text("utf-8").splitlines() if line]
 
 
-if __name__ == "__main__":
+def _serve(port: int = 8766) -> None:
+    import time
+
+    from stand_in import StandIn, serve
+
+    state = StandIn()
+    for row in load():
+        state.add(row["text"], json.dumps(row["answer"]))
+    with serve(state, port) as server:
+        print(f"constructed answers at {server.url} (Ctrl-C to stop)", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
+    _serve()
+elif __name__ == "__main__":
     rows = build()
     REPLAY.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"

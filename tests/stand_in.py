@@ -91,8 +91,8 @@ class StandIn:
 
 
 @contextmanager
-def serve(stand_in: StandIn | None = None) -> Iterator[StandIn]:
-    """Run a stand-in on a free loopback port for the duration of the block."""
+def serve(stand_in: StandIn | None = None, port: int = 0) -> Iterator[StandIn]:
+    """Run a stand-in on a loopback port (default: a free one) for the block."""
     state = stand_in or StandIn()
 
     class Handler(BaseHTTPRequestHandler):
@@ -112,7 +112,7 @@ def serve(stand_in: StandIn | None = None) -> Iterator[StandIn]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"

@@ -143,7 +143,7 @@ def test_logs_name_attempts_and_fallbacks_but_never_the_draft(
 
 @pytest.mark.parametrize("kind", ["corrupt", "readonly", "directory", "unwritable"])
 def test_a_broken_cache_means_no_cache_with_a_warning(
-    stand_in: StandIn, tmp_path: Path, kind: str
+    stand_in: StandIn, tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stand_in.add(DRAFT, GOOD)
     path = tmp_path / "cache.sqlite"
@@ -162,7 +162,11 @@ def test_a_broken_cache_means_no_cache_with_a_warning(
         blocker.write_text("x")
         path = blocker / "sub" / "cache.sqlite"
     if kind == "readonly" and os.geteuid() == 0:
-        pytest.skip("root can write to a read-only file")
+        # root ignores file modes: have sqlite open the file read-only instead
+        real = sqlite3.connect
+        monkeypatch.setattr(
+            sqlite3, "connect", lambda f, **kw: real(f"file:{f}?mode=ro", uri=True, **kw)
+        )
     fb = af.critique(DRAFT, cache=str(path), **_llm(stand_in.url))  # type: ignore[arg-type]
     assert fb.fallback_reason is None and fb.source == "hybrid"
     assert any("cache" in w and "no cache was used" in w for w in fb.warnings)
