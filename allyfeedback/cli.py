@@ -62,7 +62,8 @@ def _common_engine_args(p: argparse.ArgumentParser) -> None:
     llm.add_argument(
         "--base-url",
         metavar="URL",
-        help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (default: $OPENAI_BASE_URL)",
+        help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 "
+        "(default: $ALLYFEEDBACK_BASE_URL, else $OPENAI_BASE_URL)",
     )
     llm.add_argument(
         "--mode",

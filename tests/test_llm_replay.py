@@ -154,3 +154,21 @@ def test_a_cut_off_answer_says_so(stand_in: StandIn) -> None:
 def test_data_file_header_says_constructed() -> None:
     source = (Path(__file__).parent / "data" / "llm_replay_source.txt").read_text("utf-8")
     assert source.startswith("# Constructed")
+
+
+def test_an_answer_obtained_elsewhere_merges_the_same_way(stand_in: StandIn) -> None:
+    from allyfeedback.api import critique_from_answer
+
+    row = next(r for r in ROWS if r["id"] == "replay-006")
+    live = af.critique(row["text"], backend="llm", base_url=stand_in.url, model="stand-in")
+    usage = af.Usage(prompt_tokens=5, completion_tokens=7, total_tokens=12, attempts=1)
+    offline = critique_from_answer(
+        row["text"], json.dumps(row["answer"]), llm=af.LLMConfig(model="stand-in"), usage=usage
+    )
+    keep = {"problems", "elements", "score", "verdict", "summary", "revision", "source"}
+    assert offline.model_dump(include=keep) == live.model_dump(include=keep)
+    assert offline.usage == usage and offline.model == "stand-in"
+    bad = critique_from_answer(row["text"], '{"problems": "nope"}')
+    assert bad.source == "rules" and "could not be used" in (bad.fallback_reason or "")
+    with pytest.raises(af.LLMError):
+        critique_from_answer(row["text"], "<html>", fallback=False)
