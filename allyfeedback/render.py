@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .models import Feedback, Problem
 from .taxonomy import PROBLEM_IDS, TITLES
+
+if TYPE_CHECKING:  # models.py imports this module lazily; no import cycle at run time
+    from .models import Feedback, Problem
 
 _ANSI = {
     "victim_blaming": "\x1b[1;31m",
