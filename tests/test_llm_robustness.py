@@ -279,3 +279,38 @@ def test_an_edited_template_is_picked_up_without_restart(tmp_path: Path) -> None
     after = load_prompts(str(tmp_path))
     assert after.version != before.version
     assert after.render("system.j2", shape="{}").startswith("Edited.")
+
+
+def test_your_own_settings_file_opts_in(stand_in: StandIn, tmp_path: Path) -> None:
+    stand_in.add(DRAFT, GOOD)
+    home = tmp_path / "home"
+    (home / "allyfeedback").mkdir(parents=True)
+    (home / "allyfeedback" / "config.toml").write_text(
+        f'base_url = "{stand_in.url}"\nmodel = "m"\n', "utf-8"
+    )
+    done = run_cli("check", stdin=DRAFT, env={"XDG_CONFIG_HOME": str(home)})
+    assert "Engine: rules + model m" in done.stdout, done.stderr
+    assert len(stand_in.requests) == 1
+
+
+def test_an_answer_that_fills_its_problem_list_says_so(stand_in: StandIn) -> None:
+    draft = "I'm sorry. I was swamped and it was no big deal. You overreacted."
+    quotes = [
+        "I was swamped",
+        "It was no big deal",
+        "You overreacted",
+        "swamped",
+        "big deal",
+        "overreacted",
+    ]
+    cats = ["defending", "minimizing", "victim_blaming"] * 2
+    answer = json.loads(GOOD)
+    answer["problems"] = [
+        {"category": c, "quote": q, "why": "w", "instead": "i"}
+        for c, q in zip(cats, quotes, strict=True)
+    ]
+    stand_in.add(draft, json.dumps(answer))
+    fb = af.critique(draft, **_llm(stand_in.url, mode="json_object"))  # type: ignore[arg-type]
+    sent = stand_in.requests[-1]["response_format"]["schema"]["properties"]["problems"]
+    assert sent["maxItems"] == 6
+    assert any("list limit" in w for w in fb.warnings)
