@@ -143,13 +143,12 @@ def merge(
     warnings = list(rules.warnings)
     if found:
         warnings.append(warning(found))
-        log.warning("allyfeedback: instruction-like text in the draft; model judgement not counted")
+        log.warning("allyfeedback: instruction-like text in the input; model judgement not counted")
     if outcome.dropped:
         warnings.append(
             f"{outcome.dropped} finding(s) from the model quoted words that are not in "
             "the draft and were left out."
         )
-        log.info("allyfeedback: %d ungrounded model quote(s) dropped", outcome.dropped)
     if refused and trusted:
         warnings.append(
             f"{refused} element(s) the model reported were not counted: their words cannot "
