@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 MODEL_FILE = "learned_model.json"
@@ -23,42 +24,46 @@ _TOKEN = re.compile(r"[a-z0-9]+|[?!]")
 
 
 def features(sentence: str) -> list[str]:
-    """The features of one normalised sentence: its words, its word pairs and its first
-    word (imperatives and "you ..." openings start sentences)."""
+    """The features of one normalised sentence: its words, its word pairs ("a b") and its
+    first word ("^a": imperatives and "you ..." openings start sentences)."""
     tokens = _TOKEN.findall(sentence)
-    out = [f"w:{t}" for t in tokens]
-    out.extend(f"b:{a} {b}" for a, b in zip(tokens, tokens[1:]))
+    out = tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
     if tokens:
-        out.append(f"s:{tokens[0]}")
+        out.append("^" + tokens[0])
     return out
 
 
 @dataclass(frozen=True)
 class LinearModel:
-    """Weights per feature and label; ``thresholds`` say when a label counts."""
+    """Sparse weights: for each feature, its (label index, weight) pairs; a bias per label;
+    and the probability each label needs (``thresholds``)."""
 
     labels: tuple[str, ...]
     bias: tuple[float, ...]
     weights: dict[str, tuple[tuple[int, float], ...]]
     thresholds: dict[str, float]
 
-    def scores(self, sentence: str) -> list[float]:
-        """Probability of each label (in ``labels`` order) for one normalised sentence."""
+    def logits(self, sentence: str) -> list[float]:
+        """Each label's log-odds (in ``labels`` order) for one normalised sentence."""
         total = list(self.bias)
-        weights = self.weights
-        for f in features(sentence):
-            row = weights.get(f)
-            if row:
-                for i, w in row:
+        for pairs in map(self.weights.get, features(sentence)):
+            if pairs:
+                for i, w in pairs:
                     total[i] += w
-        return [1.0 / (1.0 + math.exp(-min(max(z, -30.0), 30.0))) for z in total]
+        return total
+
+    def scores(self, sentence: str) -> list[float]:
+        """Each label's probability for one normalised sentence."""
+        return [_sigmoid(z) for z in self.logits(sentence)]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "labels": list(self.labels),
             "bias": [round(b, 4) for b in self.bias],
             "thresholds": self.thresholds,
-            "weights": {f: [[i, round(w, 3)] for i, w in row] for f, row in self.weights.items()},
+            "weights": {
+                f: [[i, round(w, 3)] for i, w in pairs] for f, pairs in self.weights.items()
+            },
         }
 
     @classmethod
@@ -67,10 +72,15 @@ class LinearModel:
             labels=tuple(data["labels"]),
             bias=tuple(float(b) for b in data["bias"]),
             weights={
-                f: tuple((int(i), float(w)) for i, w in row) for f, row in data["weights"].items()
+                f: tuple((int(i), float(w)) for i, w in pairs)
+                for f, pairs in data["weights"].items()
             },
             thresholds={k: float(v) for k, v in data["thresholds"].items()},
         )
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-min(max(z, -30.0), 30.0)))
 
 
 @lru_cache(maxsize=1)
@@ -97,9 +107,14 @@ def label_sentences(
 ) -> list[SentenceLabel]:
     """Every (sentence, label) whose probability reaches the label's threshold."""
     out = []
-    thresholds = [model.thresholds.get(label, 1.0) for label in model.labels]
+    # Compare log-odds with the thresholds' log-odds: no exp per label and sentence.
+    cutoffs = [_logit(model.thresholds.get(label, 1.0)) for label in model.labels]
     for start, end in spans:
-        for i, p in enumerate(model.scores(text[start:end])):
-            if p >= thresholds[i]:
-                out.append(SentenceLabel(model.labels[i], start, end, p))
+        for i, z in enumerate(model.logits(text[start:end])):
+            if z >= cutoffs[i]:
+                out.append(SentenceLabel(model.labels[i], start, end, _sigmoid(z)))
     return out
+
+
+def _logit(p: float) -> float:
+    return math.inf if p >= 1.0 else -math.inf if p <= 0.0 else math.log(p / (1.0 - p))
