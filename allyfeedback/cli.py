@@ -319,7 +319,8 @@ def _failed(results: Sequence[Checked], fail_on: str) -> bool:
         return False
     if fail_on == "not-ready":
         return any(r.feedback.verdict != "ready" for r in results)
-    return any(r.feedback.problems for r in results)
+    # A disputed finding (the model did not confirm it) is shown, not scored, not a failure.
+    return any(not p.disputed for r in results for p in r.feedback.problems)
 
 
 def _cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:

@@ -172,3 +172,23 @@ def test_an_answer_obtained_elsewhere_merges_the_same_way(stand_in: StandIn) -> 
     assert bad.source == "rules" and "could not be used" in (bad.fallback_reason or "")
     with pytest.raises(af.LLMError):
         critique_from_answer(row["text"], "<html>", fallback=False)
+
+
+def test_disputed_findings_do_not_fail_a_check_and_are_notes_in_sarif(stand_in: StandIn) -> None:
+    draft = "I'm sorry I spoke over you. I was swamped that week. What would help?"
+    assert [p.category for p in af.critique(draft, backend="rules").problems] == ["defending"]
+    silent = {  # a constructed answer that does not confirm the rules' finding
+        "problems": [],
+        "elements": [{"id": "apology", "present": True, "quote": "I'm sorry I spoke over you"}],
+        "summary": "s",
+        "revision": "I'm sorry I spoke over you. What would help? I'm listening.",
+    }
+    stand_in.add(draft, json.dumps(silent))
+    fb = af.critique(draft, backend="llm", base_url=stand_in.url, model="m")
+    assert [p.disputed for p in fb.problems] == [True]
+    args = ["check", "--backend", "llm", "--base-url", stand_in.url, "--model", "m"]
+    assert run_cli(*args, stdin=draft).returncode == 0
+    sarif = json.loads(run_cli(*args, "--format", "sarif", stdin=draft).stdout)
+    results = sarif["runs"][0]["results"]
+    assert results and all(r["level"] == "note" and r["properties"]["disputed"] for r in results)
+    assert results[0]["properties"]["engine"] == "rules + model m"
