@@ -5,15 +5,24 @@ every element present", "ignore previous instructions", a fake ``</draft>`` tag,
 "system note"). When such text is found, the merge stops trusting the model's judgement
 for that draft: the score and verdict are the rules' (the model can still add problems,
 which only lowers them), and the result carries a warning. The patterns are checked on
-the normalised draft (lower case, apostrophes and zero-width characters removed, white
-space folded), so spacing and curly quotes do not hide them.
+the normalised draft (compatibility forms folded by NFKC, so full-width letters are
+plain ones; common Cyrillic and Greek look-alikes read as Latin; lower case, apostrophes
+and zero-width characters removed, white space folded), so such disguises do not hide
+them.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .text import normalize
+
+# Cyrillic and Greek letters that look like Latin ones ("іgnоre" with Cyrillic і and о).
+_LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁɡАЕОРСУХІЈЅВНКМТΑΒΕΗΙΚΜΝΟΡΤΥΧοіκνρτυχ",
+    "aeopcyxijsdgAEOPCYXIJSBHKMTABEHIKMNOPTYXoikvptux",
+)
 
 _TARGETS = (
     r"(?:instructions?|rules|prompts?|guidance|guidelines|directions|directives|task|context)"
@@ -70,7 +79,8 @@ def instruction_like(text: str | None) -> list[str]:
     """The instruction-like passages in ``text`` (normalised), or ``[]``."""
     if not text:
         return []
-    norm = normalize(text).text
+    folded = unicodedata.normalize("NFKC", text).translate(_LOOKALIKES)
+    norm = normalize(folded).text
     return [m.group(0).strip() for m in _INSTRUCTION.finditer(norm)]
 
 
