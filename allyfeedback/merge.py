@@ -8,7 +8,8 @@ The policy (also in docs/llm.md and docs/api.md), when the model answered usably
   overlaps them) are kept, shown as ``disputed``, and not scored. Rule findings of
   ``high`` severity cannot be disputed: the rules are sure of those. Nor can a model
   dispute anything when one of its quotes was not in the draft (it did not read the
-  draft faithfully, so its silence proves nothing).
+  draft faithfully, so its silence proves nothing), or when its answer grounds nothing
+  at all (no problem, no element: a model talked into silence looks like that).
 - **Elements** the model found count toward the score and verdict when the quote is
   grounded, ``evidence.can_carry`` says those words can express the element, and the
   quote does not overlap a scored problem. A rule element the model judged absent is
@@ -137,7 +138,9 @@ def merge(
     is scrubbed from every text the model wrote."""
     found = instruction_like(rules.draft) + instruction_like(rules.situation)
     trusted = not found
-    may_dispute = trusted and not outcome.dropped
+    # An answer that found nothing at all in the draft may be one talked into silence.
+    engaged = bool(outcome.grounded_problems or outcome.grounded_elements)
+    may_dispute = trusted and engaged and not outcome.dropped
     problems = _problems(rules, outcome, may_dispute, secret)
     elements, refused = _elements(rules, outcome, problems, trusted, may_dispute)
     warnings = list(rules.warnings)

@@ -192,3 +192,13 @@ def test_disputed_findings_do_not_fail_a_check_and_are_notes_in_sarif(stand_in: 
     results = sarif["runs"][0]["results"]
     assert results and all(r["level"] == "note" and r["properties"]["disputed"] for r in results)
     assert results[0]["properties"]["engine"] == "rules + model m"
+
+
+def test_an_answer_that_grounds_nothing_disputes_nothing(stand_in: StandIn) -> None:
+    draft = "I'm sorry I cut in. I was swamped that week, so it slipped."
+    rules = af.critique(draft, backend="rules")
+    assert "defending" in rules.problem_ids
+    silent = {"problems": [], "elements": [], "summary": "Fine.", "revision": "I'm sorry."}
+    stand_in.add(draft, json.dumps(silent))
+    fb = af.critique(draft, backend="llm", base_url=stand_in.url, model="m")
+    assert not any(p.disputed for p in fb.problems) and fb.score <= rules.score
