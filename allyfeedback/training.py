@@ -106,6 +106,8 @@ def fit(drafts: Sequence[Draft], c: float = 3.0) -> LinearModel:
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    l1 = _l1_penalty()
+
     sentences = [s for d in drafts for s in d.sentences]
     vec = CountVectorizer(analyzer=features, binary=True, min_df=2)
     x_all = vec.fit_transform(sentences)
@@ -128,7 +130,9 @@ def fit(drafts: Sequence[Draft], c: float = 3.0) -> LinearModel:
         if sum(ys) == 0:
             bias.append(-30.0)
             continue
-        clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", l1_ratio=1.0)
+        clf = LogisticRegression(
+            C=c, solver="liblinear", class_weight="balanced", random_state=0, **l1
+        )
         clf.fit(x_all[rows], ys)
         bias.append(float(clf.intercept_[0]))
         for j in clf.coef_[0].nonzero()[0]:
@@ -144,6 +148,14 @@ def fit(drafts: Sequence[Draft], c: float = 3.0) -> LinearModel:
         weights={f: tuple(pairs) for f, pairs in weights.items()},
         thresholds=thresholds,
     )
+
+
+def _l1_penalty() -> dict[str, object]:
+    """scikit-learn 1.8 chose the penalty by ``l1_ratio`` and deprecated ``penalty``."""
+    import sklearn
+
+    major, minor = (int(x) for x in sklearn.__version__.split(".")[:2])
+    return {"l1_ratio": 1.0} if (major, minor) >= (1, 8) else {"penalty": "l1"}
 
 
 def predict(model: LinearModel, draft: Draft) -> frozenset[str]:
@@ -225,13 +237,18 @@ def load_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
     return rows
 
 
+def default_files() -> list[Path]:
+    """The labelled sets the shipped model is fitted on."""
+    return [DATA / "dev.jsonl", DATA / "corpus.jsonl"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m allyfeedback.training")
     parser.add_argument("files", nargs="*", type=Path, help="labelled JSONL (default: tests/data)")
     parser.add_argument("--cv", action="store_true", help="print grouped cross-validation")
     parser.add_argument("--out", type=Path, help="write the fitted model here")
     args = parser.parse_args(argv)
-    files = args.files or sorted(DATA.glob("*.jsonl"))
+    files = args.files or default_files()
     drafts = prepare(load_rows(files))
     if args.cv:
         for key in ("register", "scenario"):
