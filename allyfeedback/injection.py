@@ -27,9 +27,11 @@ _LOOKALIKES = str.maketrans(
 _TARGETS = (
     r"(?:instructions?|rules|prompts?|guidance|guidelines|directions|directives|task|context)"
 )
-_REVIEWER = (
-    r"(?:ai|a\.i\.|model|assistant|reviewer|grader|evaluator|moderator|checker|"
-    r"chatgpt|gpt|llm|language model|bot|system)"
+# Who a hidden instruction addresses: a model, never a person's role ("as a reviewer on
+# this project", "note for reviewers" are ordinary in code-review apologies).
+_MODEL = (
+    r"(?:ai|a\.i\.|model|assistant|grader|evaluator|chatgpt|gpt|llm|language model|bot|"
+    r"ai reviewer|ai grader)"
 )
 _PATTERNS = [
     # "ignore previous instructions", "disregard the rules above", "forget your prompt"
@@ -51,10 +53,10 @@ _PATTERNS = [
     r"10/10|full marks|a pass)\b",
     # "note to the AI", "dear reviewer", "you are an assistant", "act as a grader"
     rf"\b(?:note|message|instructions?|hint|memo)\s+(?:to|for)\s+"
-    rf"(?:the\s+|any\s+|an\s+|a\s+)?{_REVIEWER}\b",
-    rf"\b(?:dear|hey|hi|attention|to)\s+(?:the\s+)?{_REVIEWER}s?\b\s*[,:!]",
+    rf"(?:the\s+|any\s+|an\s+|a\s+)?{_MODEL}\b",
+    rf"\b(?:dear|hey|hi|attention|to)\s+(?:the\s+)?{_MODEL}s?\b\s*[,:!]",
     rf"\b(?:you are|youre|act as|pretend to be|roleplay as|as an?)\s+(?:now\s+)?(?:an?\s+|the\s+)?"
-    rf"(?:helpful\s+|friendly\s+|lenient\s+)?{_REVIEWER}\b",
+    rf"(?:helpful\s+|friendly\s+|lenient\s+)?{_MODEL}\b",
     # "respond only with JSON", "answer with the following"
     r"\b(?:respond|reply|answer|output|return|print)\s+(?:only\s+)?(?:with|in|using)\s+"
     r"(?:json|the following|this|exactly)\b",

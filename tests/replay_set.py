@@ -2,6 +2,11 @@
 
     python tests/replay_set.py          # rewrites tests/data/llm_replay.jsonl from the source
     python tests/replay_set.py --serve  # serves its answers on 127.0.0.1:8766 until Ctrl-C
+    python tests/replay_set.py --serve-corpus   # the same for tests/data/corpus.jsonl
+
+For the corpus (``tests/data/corpus.jsonl``, written by the project with the words that
+show each label as ``evidence``), ``corpus_answer`` constructs the answer a faithful model
+would give: every gold label, quoting its evidence, and nothing else.
 
 The source (``tests/data/llm_replay_source.txt``) marks each label's words inline; see its
 header. Every answer here is constructed by this project, not produced by a model: it
@@ -74,6 +79,35 @@ def parse(line: str, n: int) -> dict[str, Any]:
     }
 
 
+CORPUS = DATA / "corpus.jsonl"
+
+
+def corpus_answer(row: dict[str, Any]) -> str:
+    """A constructed answer for a corpus row: its gold labels with their evidence."""
+    evidence = row.get("evidence", {})
+    return json.dumps(
+        {
+            "problems": [
+                {"category": c, "quote": evidence[c], "why": "w", "instead": "i"}
+                for c in row["problems"]
+                if c in evidence
+            ],
+            "elements": [
+                {"id": i, "present": i in row["elements"], "quote": evidence.get(i)}
+                if i in evidence
+                else {"id": i, "present": False, "quote": None}
+                for i in ELEMENT_IDS
+            ],
+            "summary": "Constructed stand-in summary.",
+            "revision": REVISION,
+        }
+    )
+
+
+def load_corpus() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line]
+
+
 def build() -> list[dict[str, Any]]:
     lines = [ln for ln in SOURCE.read_text("utf-8").splitlines() if ln and not ln.startswith("#")]
     return [parse(line, n) for n, line in enumerate(lines, 1)]
@@ -83,14 +117,14 @@ def load() -> list[dict[str, Any]]:
     return [json.loads(line) for line in REPLAY.read_text("utf-8").splitlines() if line]
 
 
-def _serve(port: int = 8766) -> None:
+def _serve(corpus: bool, port: int = 8766) -> None:
     import time
 
     from stand_in import StandIn, serve
 
     state = StandIn()
-    for row in load():
-        state.add(row["text"], json.dumps(row["answer"]))
+    for row in load_corpus() if corpus else load():
+        state.add(row["text"], corpus_answer(row) if corpus else json.dumps(row["answer"]))
     with serve(state, port) as server:
         print(f"constructed answers at {server.url} (Ctrl-C to stop)", flush=True)
         try:
@@ -100,8 +134,8 @@ def _serve(port: int = 8766) -> None:
             pass
 
 
-if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
-    _serve()
+if __name__ == "__main__" and sys.argv[1:] in (["--serve"], ["--serve-corpus"]):
+    _serve(corpus=sys.argv[1] == "--serve-corpus")
 elif __name__ == "__main__":
     rows = build()
     REPLAY.write_text(

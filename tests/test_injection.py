@@ -204,9 +204,18 @@ def test_ordinary_apologies_are_not_flagged_as_instructions(text: str) -> None:
     assert instruction_like(text) == []
 
 
-def test_no_development_draft_is_taken_for_instructions() -> None:
+def test_no_labelled_draft_or_situation_is_taken_for_instructions() -> None:
     from pathlib import Path
 
-    rows = (Path(__file__).parent / "data" / "dev.jsonl").read_text("utf-8").splitlines()
-    flagged = [json.loads(r)["id"] for r in rows if instruction_like(json.loads(r)["text"])]
+    data = Path(__file__).parent / "data"
+    rows = [
+        json.loads(line)
+        for name in ("dev.jsonl", "corpus.jsonl")
+        for line in (data / name).read_text("utf-8").splitlines()
+        if line
+    ]
+    assert len(rows) > 1000
+    flagged = [
+        r["id"] for r in rows if instruction_like(r["text"]) or instruction_like(r.get("situation"))
+    ]
     assert flagged == []

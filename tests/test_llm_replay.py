@@ -202,3 +202,21 @@ def test_an_answer_that_grounds_nothing_disputes_nothing(stand_in: StandIn) -> N
     stand_in.add(draft, json.dumps(silent))
     fb = af.critique(draft, backend="llm", base_url=stand_in.url, model="m")
     assert not any(p.disputed for p in fb.problems) and fb.score <= rules.score
+
+
+def test_on_a_slice_of_the_corpus_merged_is_as_good_as_a_faithful_model() -> None:
+    """Every eighth corpus draft (written blind to the rules), each answered by a
+    constructed faithful model that quotes the corpus' own evidence for every label."""
+    from replay_set import CORPUS, corpus_answer, load_corpus
+
+    rows = load_corpus()[::8]
+    state = StandIn()
+    for row in rows:
+        state.add(row["text"], corpus_answer(row))
+    ids = {r["id"] for r in rows}
+    examples = [e for e in load_examples(CORPUS) if e.id in ids]
+    with serve(state) as server:
+        side = compare(examples, {"base_url": server.url, "model": "m", "max_retries": 0})
+    assert side.merged.n == len(rows) >= 100 and side.fallbacks == 0
+    assert side.merged.micro_f1 >= side.model.micro_f1 - 0.01
+    assert side.merged.micro_f1 > side.rules.micro_f1
