@@ -423,6 +423,7 @@ def critique_many(
     *,
     situations: Sequence[str | None] | None = None,
     concurrency: int = 4,
+    jobs: int | None = 1,
     on_progress: Callable[[int, int], None] | None = None,
     **options: Any,
 ) -> list[Feedback | Exception]:
@@ -431,7 +432,8 @@ def critique_many(
     A draft that cannot be critiqued (empty, wrong type, or the model failing with
     ``fallback=False``) gets its exception in its place instead of stopping the batch.
     LLM calls run ``concurrency`` at a time in threads (sharing one client); the rule
-    engine runs in the calling thread. ``on_progress(done, total)`` is called after each.
+    engine runs in the calling thread, or in ``jobs`` processes (``None``: one per core;
+    the options must then be picklable). ``on_progress(done, total)`` is called after each.
     """
     items = list(drafts)
     if situations is not None and len(situations) != len(items):
@@ -450,6 +452,15 @@ def critique_many(
             return exc
 
     uses_llm = backend == "llm" or (backend == "auto" and _would_use_llm(options))
+    if not uses_llm and total > 1 and jobs != 1:
+        from functools import partial
+
+        from .parallel import check_jobs, critique_in_processes
+
+        critic = partial(critique, backend="rules", **options)
+        return critique_in_processes(
+            critic, list(zip(items, sits, strict=True)), check_jobs(jobs), on_progress
+        )
     if uses_llm and concurrency > 1 and total > 1:
         if options.get("client") is None:
             from .llm import make_client
