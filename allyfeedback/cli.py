@@ -31,6 +31,7 @@ from .render import terminal_safe
 if TYPE_CHECKING:
     from .batch import BatchReport
     from .batch_input import BadLine
+    from .evaluation import Report
     from .models import Feedback
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -115,7 +116,8 @@ def _common_engine_args(p: argparse.ArgumentParser) -> None:
     llm.add_argument(
         "--base-url",
         metavar="URL",
-        help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (default: $OPENAI_BASE_URL)",
+        help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 "
+        "(default: $ALLYFEEDBACK_BASE_URL, else $OPENAI_BASE_URL)",
     )
     llm.add_argument(
         "--mode",
@@ -269,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of the Feedback result", parents=[verbose])
 
+    cache = sub.add_parser("cache", help="show or clear the LLM cache file", parents=[verbose])
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--cache", metavar="FILE", help="the cache file (default: from settings)")
+    cache.add_argument("--config", metavar="FILE", help="settings file")
+
     coach = sub.add_parser(
         "coach", help="revise a draft with feedback, interactively", parents=[verbose]
     )
@@ -335,7 +342,8 @@ def _failed(results: Sequence[Checked], fail_on: str) -> bool:
         return False
     if fail_on == "not-ready":
         return any(r.feedback.verdict != "ready" for r in results)
-    return any(r.feedback.problems for r in results)
+    # A disputed finding (the model did not confirm it) is shown, not scored, not a failure.
+    return any(not p.disputed for r in results for p in r.feedback.problems)
 
 
 def _cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -429,6 +437,13 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .evaluation import evaluate, load_examples
 
     examples = load_examples(args.file)
+    if args.backend == "llm":  # rules, the model's raw answer and the merge side by side
+        from .comparison import compare
+
+        side = compare(examples, _engine_options(args))
+        out = json.dumps(side.as_dict(), indent=2) if args.format == "json" else side.to_text()
+        stdout.write(out + "\n")
+        return _against_min_f1(args, side.merged, stderr)  # --min-f1 holds the merged result
     try:
         report = evaluate(examples, _critic(args), by=args.by)
     except AllyFeedbackError as exc:  # a draft the engine refused: say which file
@@ -445,6 +460,11 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if args.errors:
             for i, missed, extra in report.errors:
                 stdout.write(f"{i}: missed {missed or '-'}; extra {extra or '-'}\n")
+    return _against_min_f1(args, report, stderr)
+
+
+def _against_min_f1(args: argparse.Namespace, report: Report, stderr: TextIO) -> int:
+    """The exit code for ``eval --min-f1``: 1 below it (or with nothing to measure)."""
     if args.min_f1 is not None and not report.micro.measured:
         stderr.write("allyfeedback: no label to measure, so no F1 to hold to --min-f1\n")
         return EXIT_PROBLEMS
@@ -566,6 +586,22 @@ def _cmd_coach(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         text.detach()  # leave the process's stdin open
 
 
+def _cmd_cache(args: argparse.Namespace, stdout: TextIO) -> int:
+    from .cache import open_cache
+    from .settings import resolve_settings
+
+    path = args.cache or resolve_settings(args.config).cache
+    if not path:
+        raise AllyFeedbackError("no cache file: pass --cache FILE or set cache in your settings")
+    store = open_cache(path)
+    if args.action == "clear":
+        stdout.write(f"{store.clear()} cached critiques deleted from {store.path}\n")
+    else:
+        info = store.info()
+        stdout.write(f"{info['path']}: {info['entries']} cached critiques, {info['bytes']} bytes\n")
+    return EXIT_OK
+
+
 def _cmd_schema(stdout: TextIO) -> int:
     from .models import Feedback
 
@@ -610,6 +646,8 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO
         return _cmd_batch(args, stderr)
     if args.command == "schema":
         return _cmd_schema(stdout)
+    if args.command == "cache":
+        return _cmd_cache(args, stdout)
     if args.command == "coach":
         return _cmd_coach(args, stdin, stdout)
     return _cmd_eval(args, stdout, stderr)
