@@ -21,12 +21,14 @@ from .errors import (
     InvalidDraftError,
     LLMError,
 )
-from .models import SCHEMA_VERSION, Element, Feedback, Problem, Usage
+from .frame import find_frame, own_words
+from .models import SCHEMA_VERSION, Element, Feedback, Problem, Skipped, Usage
 from .revision import build_revision
 from .ruleset import RuleSet, load_ruleset
 from .scoring import compute_score, compute_verdict, summarize
-from .taxonomy import ELEMENT_IDS, TIPS
-from .text import looks_english
+from .taxonomy import ELEMENT_IDS
+from .text import lookalike_words, looks_english
+from .wording import tips
 
 if TYPE_CHECKING:
     from .config import LLMConfig
@@ -87,6 +89,12 @@ def _warnings(draft: str) -> list[str]:
             "The draft does not look like English. The rules are written for English, "
             "so problems may be missed."
         )
+    lookalikes = lookalike_words(draft)
+    if lookalikes:
+        out.append(
+            f"Some words mix in letters from another alphabet that look Latin "
+            f"({', '.join(repr(w) for w in lookalikes[:3])}); they were read as Latin letters."
+        )
     return out
 
 
@@ -107,12 +115,14 @@ def problems_from(analysis: Analysis) -> list[Problem]:
     ]
 
 
-def elements_from(analysis: Analysis) -> list[Element]:
+def elements_from(analysis: Analysis, situation: str | None = None) -> list[Element]:
+    """Each element, found or with a tip worded for the situation (or general)."""
     out = []
+    tip = tips(situation)
     for element_id in ELEMENT_IDS:
         hit = analysis.first_element_hit(element_id)
         if hit is None:
-            out.append(Element(id=element_id, present=False, tip=TIPS[element_id]))
+            out.append(Element(id=element_id, present=False, tip=tip[element_id]))
         else:
             out.append(
                 Element(
@@ -128,11 +138,15 @@ def elements_from(analysis: Analysis) -> list[Element]:
     return out
 
 
-def critique_rules(draft: str, situation: str | None, ruleset: RuleSet) -> Feedback:
-    """The rule engine's full critique of an already validated draft."""
-    analysis = analyze(draft, ruleset)
+def critique_rules(
+    draft: str, situation: str | None, ruleset: RuleSet, max_chars: int = DEFAULT_MAX_CHARS
+) -> Feedback:
+    """The rule engine's full critique of an already validated draft. Quoted replies,
+    forwards and signatures are not the writer's reply: findings there are left out."""
+    frame = find_frame(draft)
+    analysis = own_words(analyze(draft, ruleset), frame)
     problems = problems_from(analysis)
-    elements = elements_from(analysis)
+    elements = elements_from(analysis, situation)
     return Feedback(
         draft=draft,
         situation=situation,
@@ -141,9 +155,12 @@ def critique_rules(draft: str, situation: str | None, ruleset: RuleSet) -> Feedb
         score=compute_score(problems, elements),
         verdict=compute_verdict(problems, elements),
         summary=summarize(problems, elements),
-        revision=build_revision(draft, situation, ruleset, analysis),
+        revision=build_revision(
+            draft, situation, ruleset, analysis, frame=frame, max_chars=max_chars
+        ),
         source="rules",
         warnings=_warnings(draft),
+        skipped=[Skipped(kind=b.kind, start=b.start, end=b.end) for b in frame.skipped],
     )
 
 
@@ -189,6 +206,7 @@ class _Plan:
     config: LLMConfig | None
     fallback: bool
     cache_path: str | None
+    max_chars: int = DEFAULT_MAX_CHARS
 
 
 def _plan(
@@ -230,7 +248,7 @@ def _plan(
 
         config = _llm_config(llm, model, base_url, timeout, max_retries, mode, prompts_dir)
         use_llm = backend == "llm" or is_configured(config, client)
-    return _Plan(text, sit, rs, use_llm, config, fallback, str(cache) if cache else None)
+    return _Plan(text, sit, rs, use_llm, config, fallback, str(cache) if cache else None, max_chars)
 
 
 def _cache_key(plan: _Plan, prompt_version: str) -> str:
@@ -301,14 +319,14 @@ class _Pending:
 def _start(plan: _Plan) -> Feedback | _Pending:
     """The finished result (rules only, or a cache hit), or an LLM critique to run."""
     if not plan.use_llm:
-        return critique_rules(plan.draft, plan.situation, plan.ruleset)
+        return critique_rules(plan.draft, plan.situation, plan.ruleset, plan.max_chars)
     from .llm import new_conversation
 
     assert plan.config is not None
     store, key, hit = _cached(plan)
     if hit is not None:
         return hit
-    rules_fb = critique_rules(plan.draft, plan.situation, plan.ruleset)
+    rules_fb = critique_rules(plan.draft, plan.situation, plan.ruleset, plan.max_chars)
     conv = new_conversation(plan.draft, plan.situation, plan.config, plan.ruleset)
     return _Pending(plan, rules_fb, conv, store, key)
 

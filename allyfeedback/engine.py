@@ -209,11 +209,13 @@ def _consider(
             vetoed[order, idx] = veto
         if veto:
             return
-    if rule.is_problem:
-        end = _clause_end(text, end, s_end)
     o_start, o_end = norm.to_original(start, end)
+    # Quoted speech is judged by the matched words, before the clause grows past the
+    # closing quote (which normalising drops, for single quotes).
     if quotes and _inside(quotes, o_start, o_end):
         return
+    if rule.is_problem:
+        o_start, o_end = norm.to_original(start, _clause_end(text, end, s_end))
     hits.append(Hit(rule, o_start, o_end, idx, rule.category, order))
 
 

@@ -88,4 +88,5 @@ def merge(rules: Feedback, outcome: Outcome, prompt_version: str) -> Feedback:
         model=outcome.model,
         prompt_version=prompt_version,
         usage=outcome.usage.model_copy(),
+        skipped=list(rules.skipped),
     )

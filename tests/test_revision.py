@@ -8,6 +8,7 @@ import pytest
 import allyfeedback as af
 from allyfeedback import revision
 from allyfeedback.engine import analyze
+from allyfeedback.frame import find_frame
 from allyfeedback.revision import build_revision, centers_question, phrases
 from allyfeedback.ruleset import load_ruleset
 
@@ -33,43 +34,40 @@ QUOTED = [
 ]
 
 
+def _forced(monkeypatch: pytest.MonkeyPatch, drafts: list[str]) -> list[str]:
+    """Revisions built with the shortcut turned off: each is critiqued again and mended."""
+    rs = load_ruleset()
+    monkeypatch.setattr(revision, "_reads_as_built", lambda *_: False)
+    return [build_revision(t, None, rs) for t in drafts]
+
+
 @pytest.mark.parametrize("draft", QUOTED)
 def test_quote_shortcut_gives_the_same_revision(
     draft: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    fast = build_revision(draft, None, load_ruleset())
+    assert _forced(monkeypatch, [draft]) == [fast]
+
+
+def test_shortcut_is_not_taken_when_a_cut_meets_quoted_speech() -> None:
     rs = load_ruleset()
-    fast = build_revision(draft, None, rs)
-    monkeypatch.setattr(revision, "_needs_recheck", lambda *_: True)
-    assert build_revision(draft, None, rs) == fast
+    draft = QUOTED[4]
+    analysis = analyze(draft, rs)
+    frame = find_frame(draft)
+    pieces, _, dropped = revision._pieces(draft, analysis, frame, rs)
+    assert dropped and analysis.quotes
+    assert not revision._reads_as_built("", pieces, [], analysis, frame, dropped)
 
 
-def test_quote_shortcut_is_taken_only_when_safe() -> None:
+def test_shortcut_on_every_dev_draft(dev_rows: list[dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipping the second critique when the revision splits into the sentences it was
+    built from gives the revision the second critique gives, on every labelled draft
+    with a problem."""
     rs = load_ruleset()
-
-    def needs(draft: str) -> bool:
-        analysis = analyze(draft, rs)
-        kept = revision._drop_sentences(draft, analysis, 0, len(draft))
-        return revision._needs_recheck(analysis, 0, len(draft), kept, revision._tidy(kept))
-
-    assert not needs(QUOTED[1])  # the quote sits whole in a kept sentence
-    assert needs(QUOTED[4])  # the cut goes through the quote
-
-
-def test_quote_shortcut_on_every_dev_draft(
-    dev_rows: list[dict], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Skipping the second pass when quotes cannot have changed gives the revision the
-    second pass gives, on every labelled draft with quoted speech."""
-    rs = load_ruleset()
-    quoted = [
-        t
-        for t in (r["text"] for r in dev_rows)
-        if any(q in t for q in "\"'\u201c\u2018") and af.critique(t).problems
-    ]
-    assert len(quoted) > 50
-    fast = [build_revision(t, None, rs) for t in quoted]
-    monkeypatch.setattr(revision, "_needs_recheck", lambda *_: True)
-    assert [build_revision(t, None, rs) for t in quoted] == fast
+    flagged = [r["text"] for r in dev_rows if af.critique(r["text"]).problems]
+    assert len(flagged) > 100
+    fast = [build_revision(t, None, rs) for t in flagged]
+    assert _forced(monkeypatch, flagged) == fast
 
 
 def test_keeps_good_sentences_and_frame() -> None:
