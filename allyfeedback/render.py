@@ -64,6 +64,27 @@ def _position(draft: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+_SKIPPED_NAMES = {
+    "quoted_reply": "quoted reply",
+    "forwarded": "forwarded message",
+    "signature": "signature",
+    "sign_off": "sign-off",
+}
+
+
+def skipped_note(fb: Feedback) -> str | None:
+    """One line naming what was left out of the critique, and where."""
+    if not fb.skipped:
+        return None
+    parts = []
+    for k in fb.skipped:
+        first = _position(fb.draft, k.start)[0]
+        last = _position(fb.draft, k.end)[0]
+        where = f"line {first}" if first == last else f"lines {first}\u2013{last}"
+        parts.append(f"{_SKIPPED_NAMES[k.kind]} ({where})")
+    return "Not critiqued: " + ", ".join(parts) + "."
+
+
 def _indent(text: str, prefix: str = "  ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
@@ -111,6 +132,8 @@ def render_text(fb: Feedback, color: bool = False) -> str:
         out.append(f"Note: used the rules only ({fb.fallback_reason}).")
     for w in fb.warnings:
         out.append(f"Note: {w}")
+    if note := skipped_note(fb):
+        out.append(f"Note: {note}")
     return "\n".join(out) + "\n"
 
 
@@ -148,6 +171,8 @@ def render_markdown(fb: Feedback) -> str:
     out.append(_md_quote_block(fb.revision))
     notes = [f"Used the rules only ({fb.fallback_reason})."] if fb.fallback_reason else []
     notes += fb.warnings
+    if note := skipped_note(fb):
+        notes.append(note)
     if notes:
         out.append("")
         out.extend(f"*Note: {_md_escape(n)}*" for n in notes)
@@ -209,5 +234,7 @@ def render_html(fb: Feedback) -> str:
     parts.append(f'<blockquote style="white-space:pre-wrap">{e(fb.revision)}</blockquote>')
     for w in fb.warnings:
         parts.append(f"<p><em>Note: {e(w)}</em></p>")
+    if note := skipped_note(fb):
+        parts.append(f"<p><em>Note: {e(note)}</em></p>")
     parts.append("</div>")
     return "".join(parts)

@@ -23,7 +23,7 @@ from functools import lru_cache
 from .engine import Analysis, analyze
 from .frame import Frame, find_frame, own_words
 from .ruleset import RuleSet
-from .text import normalize, sentence_spans, soft_wraps
+from .text import normalize, quoted_spans, sentence_spans, soft_wraps
 from .wording import centers_question, phrases
 
 __all__ = ["build_revision", "centers_question", "phrases"]
@@ -40,6 +40,8 @@ class _Piece:
     paragraph: int  # which blank-line separated paragraph of the draft it sits in
     own_line: bool  # a real line break (not a wrap) came before it in the draft
     norm: str  # its normalised words, to check the revision splits as the draft did
+    start: int  # where it is in the draft
+    end: int
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
@@ -72,16 +74,26 @@ def _pieces(
     norm_spans = sentence_spans(norm_text)
     kept: list[tuple[int, int, int]] = []  # (sentence index, start, end) in the draft
     dropped = False
-    for i, (s, e) in enumerate(analysis.sentences):
+    sents = analysis.sentences
+    for i, (s, e) in enumerate(sents):
         s, e = max(s, lo), min(e, hi)
         if e <= s or not draft[s:e].strip():
             continue
         if i in flagged or frame.is_skipped(s, e):
             dropped = dropped or i in flagged
             continue
+        # Marks that normalising drops (quote marks, zero-width characters) next to the
+        # sentence belong to it: "'it was just a joke'" keeps both quote marks.
+        floor = max(lo, sents[i - 1][1] if i else 0)
+        while s > floor and not draft[s - 1].isspace():
+            s -= 1
+        ceiling = min(hi, sents[i + 1][0] if i + 1 < len(sents) else hi)
+        while e < ceiling and not draft[e].isspace():
+            e += 1
         start = s + len(draft[s:e]) - len(draft[s:e].lstrip())
         kept.append((i, start, s + len(draft[s:e].rstrip())))
-    # One apology: keep the apologising sentence that shows the most elements.
+    # One apology: keep the apologising sentence that shows the most elements (then the
+    # longest: "I'm sorry I said that about your accent" over "I'm sorry").
     if any(r.category == "apology" for r in ruleset):
         apologising = [k for k in kept if "apology" in categories.get(k[0], ())]
     else:  # the apology rules are disabled: recognise one by its words
@@ -89,7 +101,7 @@ def _pieces(
             k for k in kept if _SORRY.search(_words(norm_text[slice(*norm_spans[k[0]])]))
         ]
     if len(apologising) > 1:
-        best = max(apologising, key=lambda k: len(categories.get(k[0], ())))
+        best = max(apologising, key=lambda k: (len(categories.get(k[0], ())), k[2] - k[1]))
         kept = [k for k in kept if k not in apologising or k is best]
         dropped = True
     pieces = []
@@ -104,6 +116,8 @@ def _pieces(
                 bisect_right(breaks, start),
                 own_line,
                 _words(norm_text[ns:ne]),
+                start,
+                end,
             )
         )
         previous_end = end
@@ -160,18 +174,25 @@ def _layout(
 
 
 def _reads_as_built(
+    draft: str,
     body: str,
     pieces: list[_Piece],
     added: list[str],
     analysis: Analysis,
     frame: Frame,
-    dropped: bool,
 ) -> bool:
     """Whether the revision's body splits into exactly the kept sentences and the added
-    ones, so it shows what they showed: no quoted speech that a dropped sentence may
-    have paired anew, and no greeting sharing a sentence with the body."""
-    if dropped and analysis.quotes:
-        return False
+    ones, so it shows what they showed: its quoted speech is the quoted speech of the
+    kept sentences (none cut, none paired anew), and no greeting shares a sentence with
+    the body."""
+    whole = []
+    for qs, qe in analysis.quotes:
+        if any(p.start <= qs and qe <= p.end for p in pieces):
+            whole.append(" ".join(draft[qs:qe].split()))
+        elif any(p.start < qe and qs < p.end for p in pieces):
+            return False  # a kept sentence was quoted speech only as part of a cut quote
+    if whole != [" ".join(body[qs:qe].split()) for qs, qe in quoted_spans(body)]:
+        return False  # quoted speech cut, or paired anew
     if frame.greeting_end not in (0, *(e for _, e in analysis.sentences)):
         return False
     expected = [p.norm for p in pieces] + [s for a in added for s in _phrase_sentences(a)]
@@ -255,15 +276,25 @@ def _build(
         body, text = assemble(pieces)
     if len(text) > max_chars:
         text = body = _layout([], opening, ending, False, chat)
-    if _reads_as_built(body, pieces, opening + ending, analysis, frame, dropped):
+    added = opening + ending
+    if _reads_as_built(draft, body, pieces, added, analysis, frame):
         return text
-    # The revision may read differently from the sentences it was built from: critique it
+    if "\n" in body.strip():
+        # Lines of a different length can read as one wrapped sentence: a blank line
+        # between them keeps each one whole.
+        spaced = "\n\n".join(line for line in body.split("\n") if line.strip())
+        if _reads_as_built(draft, spaced, pieces, added, analysis, frame):
+            return text.replace(body, spaced, 1)
+    # The revision reads differently from the sentences it was built from: critique it
     # and mend it, as a draft of its own.
     again = analyze(text, ruleset)
     again_frame = find_frame(text)
     mine = own_words(again, again_frame)
+    found = {h.category for h in mine.hits}
     apologies = {h.sentence for h in mine.hits if h.category == "apology"}
-    if not mine.problems() and len(apologies) <= 1:
+    in_use = {r.category for r in ruleset}
+    steps = {"apology", "centers_impacted", "listens"} & in_use
+    if not mine.problems() and len(apologies) <= 1 and steps <= found:
         return text
     if mends == 0:  # a last resort, never reached by any test draft
         return " ".join([str(data["apology"]), centers_question(situation), str(data["listens"])])

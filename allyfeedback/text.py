@@ -235,8 +235,8 @@ def soft_wraps(original: str) -> frozenset[int]:
 # needs no look-ahead, so ``finditer`` never rescans a run (``'.' * 9999`` is linear).
 _MARK = re.compile(r"\n|[.!?]+[\"')\]*_~]*|[\u2600-\u27bf\U0001f000-\U0001faff]+")
 # Words whose full stop does not end a sentence ("e.g." normalised reads "e.g").
-_ABBREVIATIONS = frozenset("mr mrs ms dr prof st jr sr vs etc e.g i.e cf approx incl".split())
-_ABBREV_BEFORE = re.compile(r"(?:^|(?<=[\s(]))([a-z.]{1,6}|\d{1,3})$")
+_ABBREVIATIONS = frozenset("mr mrs ms dr prof st jr sr vs e.g i.e cf approx incl".split())
+_ABBREV_BEFORE = re.compile(r"(?:^|(?<=[\s(]))([a-z.]{1,6}|\d{1,3})\Z")
 
 
 def _ends_sentence(text: str, m: re.Match[str]) -> bool:

@@ -9,6 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import allyfeedback as af
+from allyfeedback.engine import analyze
+from allyfeedback.frame import find_frame, own_words
+from allyfeedback.ruleset import load_ruleset
 from allyfeedback.text import _ABBREVIATIONS, _QUOTED, sentence_spans
 
 PHRASES = st.sampled_from(
@@ -68,14 +71,85 @@ def test_arbitrary_unicode(draft: str) -> None:
     _check(draft)
 
 
-@settings(max_examples=100, deadline=None)
-@given(TEXT)
-def test_revision_never_has_problems(draft: str) -> None:
+# Pieces of email and chat: greetings, sign-offs, quoted replies, signatures, wraps.
+FRAME = st.sampled_from(
+    [
+        "Hi Priya,\n\n",
+        "Hey, ",
+        "hey\n",
+        "\n\nBest,\nTom",
+        "\nThanks,\n",
+        "\n\n-- \nTom Jones\n",
+        "\nOn Tue, Priya wrote:\n> ",
+        "\n> ",
+        "\nFrom: Priya <p@example.com>\nSent: Tuesday\n",
+        "---------- Forwarded message ---------\n",
+        "\n",
+        " and I should have asked you before I decided anything about the\n",
+        "you are too sensitive",
+        "I was only joking. ",
+        "I'm sorry. ",
+        "I'm so sorry 🙏",
+        "Mistakes happen. ",
+        "'it was just a joke'",
+        "- ",
+        "1. ",
+        "s\u043erry",
+    ]
+)
+EMAILS = st.lists(st.one_of(FRAME, PHRASES, st.text(max_size=12)), max_size=20).map("".join)
+REVISION_CASES = st.tuples(
+    st.one_of(TEXT, EMAILS),
+    st.sampled_from([None, "I made a joke at lunch.", "I took credit for her idea.", "x"]),
+)
+
+
+def _own_apologies(text: str) -> int:
+    """How many sentences of the writer's own words apologise."""
+    rs = load_ruleset()
+    analysis = own_words(analyze(text, rs), find_frame(text))
+    return len({h.sentence for h in analysis.hits if h.category == "apology"})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(REVISION_CASES)
+def test_every_revision_critiqued_again_has_no_problem_and_one_apology(
+    case: tuple[str, str | None],
+) -> None:
+    draft, situation = case
+    try:
+        fb = af.critique(draft, situation)
+    except af.InvalidDraftError:
+        return
+    again = af.critique(fb.revision, situation)
+    assert again.problems == [], (draft, fb.revision, again.problems)
+    assert again.element("apology").present, (draft, fb.revision)
+    assert _own_apologies(fb.revision) <= 1, (draft, fb.revision)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EMAILS)
+def test_spans_are_exact_in_email_like_drafts(draft: str) -> None:
+    _check(draft)
     try:
         fb = af.critique(draft)
     except af.InvalidDraftError:
         return
-    assert af.critique(fb.revision).problems == []
+    for k in fb.skipped:
+        assert 0 <= k.start < k.end <= len(draft)
+        assert draft[k.start : k.end].strip() == draft[k.start : k.end]
+        assert not any(k.start < p.end and p.start < k.end for p in fb.problems)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(TEXT, EMAILS), st.integers(min_value=160, max_value=400))
+def test_revision_is_never_longer_than_the_limit(draft: str, limit: int) -> None:
+    try:
+        fb = af.critique(draft[:limit], max_chars=limit)
+    except af.InvalidDraftError:
+        return
+    assert len(fb.revision) <= limit
+    af.critique(fb.revision, max_chars=limit)  # and can be critiqued with the same limit
 
 
 # The plain form of a regex that text.py writes differently so that ``re`` can skip ahead
@@ -144,7 +218,9 @@ def test_fast_forms_match_their_plain_forms(text: str) -> None:
 @settings(max_examples=500, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["mr", "e.g", "etc", "2", "12", "1234", "a", " ", "\n", ".", "(", "x."]),
+        st.sampled_from(
+            ["mr", "e.g", "etc", "vs", "2", "12", "1234", "a", " ", "\n", ".", "(", "x."]
+        ),
         max_size=12,
     ).map("".join)
 )
