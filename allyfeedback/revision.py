@@ -39,7 +39,7 @@ class _Piece:
     text: str  # the sentence, line wraps read as spaces
     paragraph: int  # which blank-line separated paragraph of the draft it sits in
     own_line: bool  # a real line break (not a wrap) came before it in the draft
-    norm: str  # its normalised words, to check the revision splits as the draft did
+    index: int  # the sentence of the draft it is
     start: int  # where it is in the draft
     end: int
 
@@ -70,8 +70,6 @@ def _pieces(
         categories.setdefault(h.sentence, set()).add(h.category)
     breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(draft, lo, hi)]
     soft = soft_wraps(draft)
-    norm_text = analysis.norm.text
-    norm_spans = sentence_spans(norm_text)
     kept: list[tuple[int, int, int]] = []  # (sentence index, start, end) in the draft
     dropped = False
     sents = analysis.sentences
@@ -97,9 +95,8 @@ def _pieces(
     if any(r.category == "apology" for r in ruleset):
         apologising = [k for k in kept if "apology" in categories.get(k[0], ())]
     else:  # the apology rules are disabled: recognise one by its words
-        apologising = [
-            k for k in kept if _SORRY.search(_words(norm_text[slice(*norm_spans[k[0]])]))
-        ]
+        norm = _norm_sentences(analysis)
+        apologising = [k for k in kept if _SORRY.search(norm[k[0]])]
     if len(apologising) > 1:
         best = max(apologising, key=lambda k: (len(categories.get(k[0], ())), k[2] - k[1]))
         kept = [k for k in kept if k not in apologising or k is best]
@@ -109,20 +106,17 @@ def _pieces(
     for i, start, end in kept:
         gap = range(previous_end, start)
         own_line = any(draft[j] == "\n" and j not in soft for j in gap)
-        ns, ne = norm_spans[i]
-        pieces.append(
-            _Piece(
-                _LINE_WRAP.sub(" ", draft[start:end]),
-                bisect_right(breaks, start),
-                own_line,
-                _words(norm_text[ns:ne]),
-                start,
-                end,
-            )
-        )
+        text = _LINE_WRAP.sub(" ", draft[start:end])
+        pieces.append(_Piece(text, bisect_right(breaks, start), own_line, i, start, end))
         previous_end = end
     shown = set().union(*(categories.get(i, set()) for i, _, _ in kept))
     return pieces, shown, dropped
+
+
+def _norm_sentences(analysis: Analysis) -> list[str]:
+    """The normalised words of each sentence of the analysed draft."""
+    norm = analysis.norm.text
+    return [_words(norm[s:e]) for s, e in sentence_spans(norm)]
 
 
 def _sentences(text: str) -> tuple[str, ...]:
@@ -134,9 +128,9 @@ def _sentences(text: str) -> tuple[str, ...]:
 _phrase_sentences = lru_cache(maxsize=64)(_sentences)
 
 
-def _casual(phrase: str) -> str:
-    """A phrase in the writer's lower-case chat style."""
-    return phrase.lower().rstrip(".")
+def _casual(phrase: str, chat: bool) -> str:
+    """A phrase in the writer's lower-case style (and, in chat, without a full stop)."""
+    return phrase.lower().rstrip(".") if chat else phrase.lower()
 
 
 def _close(text: str) -> str:
@@ -195,7 +189,12 @@ def _reads_as_built(
         return False  # quoted speech cut, or paired anew
     if frame.greeting_end not in (0, *(e for _, e in analysis.sentences)):
         return False
-    expected = [p.norm for p in pieces] + [s for a in added for s in _phrase_sentences(a)]
+    if "\n" not in body.replace("\n\n", "") and all(_ENDS_SENTENCE.search(p.text) for p in pieces):
+        # Every kept sentence ends with its mark and is followed by a space or a
+        # paragraph break, as in the draft; no line can wrap: it splits as built.
+        return True
+    norm = _norm_sentences(analysis)
+    expected = [norm[p.index] for p in pieces] + [s for a in added for s in _phrase_sentences(a)]
     return tuple(expected) == _sentences(body)
 
 
@@ -232,7 +231,7 @@ def _build(
     data = phrases()
     has_apology = "apology" in shown or (
         not any(r.category == "apology" for r in ruleset)
-        and any(_SORRY.search(p.norm) for p in pieces)
+        and any(_SORRY.search(_words(normalize(p.text).text)) for p in pieces)
     )
     opening = [] if has_apology else [str(data["apology"])]
     ending = [
@@ -247,9 +246,6 @@ def _build(
         return draft  # nothing to change: the writer's own text, exactly
     own = draft[frame.greeting_end : frame.body_end]
     casual = bool(_LETTER.search(own)) and not _UPPER.search(own)
-    if casual:
-        opening = [_casual(x) for x in opening]
-        ending = [_casual(x) for x in ending]
     greeting = draft[: frame.greeting_end].strip()
     tail = draft[frame.body_end : frame.tail_end].strip()
     blank_after_greeting = bool(_PARAGRAPH_BREAK.match(draft, frame.greeting_end - 1))
@@ -259,23 +255,25 @@ def _build(
         or len({p.paragraph for p in pieces}) > 1
     )
     chat = not email and (casual or any(p.own_line for p in pieces))
+    if casual:  # without full stops only where each added sentence has a line of its own
+        opening = [_casual(x, chat) for x in opening]
+        ending = [_casual(x, chat) for x in ending]
 
-    def assemble(kept: list[_Piece]) -> tuple[str, str]:
-        body = _layout(kept, opening, ending, email, chat)
-        head = ""
-        if greeting:
-            inline = "\n" not in draft[frame.greeting_end - 1 : frame.greeting_end]
-            head = greeting + (" " if inline else "\n\n" if blank_after_greeting else "\n")
-        return body, head + body + ("\n\n" + tail if tail else "")
-
-    body, text = assemble(pieces)
-    while len(text) > max_chars and pieces:
-        over = len(text) - max_chars
+    head = ""
+    if greeting:
+        inline = "\n" not in draft[frame.greeting_end - 1 : frame.greeting_end]
+        head = greeting + (" " if inline else "\n\n" if blank_after_greeting else "\n")
+    end = "\n\n" + tail if tail else ""
+    body = _layout(pieces, opening, ending, email, chat)
+    while len(head + body + end) > max_chars and pieces:
+        over = len(head + body + end) - max_chars
         while over > 0 and pieces:
             over -= len(pieces.pop().text) + 1
-        body, text = assemble(pieces)
-    if len(text) > max_chars:
-        text = body = _layout([], opening, ending, False, chat)
+        body = _layout(pieces, opening, ending, email, chat)
+    if len(head + body + end) > max_chars:
+        head, end = "", ""
+        body = _layout([], opening, ending, False, chat)
+    text = head + body + end
     added = opening + ending
     if _reads_as_built(draft, body, pieces, added, analysis, frame):
         return text
@@ -283,8 +281,10 @@ def _build(
         # Lines of a different length can read as one wrapped sentence: a blank line
         # between them keeps each one whole.
         spaced = "\n\n".join(line for line in body.split("\n") if line.strip())
-        if _reads_as_built(draft, spaced, pieces, added, analysis, frame):
-            return text.replace(body, spaced, 1)
+        if len(head + spaced + end) <= max_chars and _reads_as_built(
+            draft, spaced, pieces, added, analysis, frame
+        ):
+            return head + spaced + end
     # The revision reads differently from the sentences it was built from: critique it
     # and mend it, as a draft of its own.
     again = analyze(text, ruleset)

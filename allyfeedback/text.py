@@ -67,7 +67,7 @@ _MIXED_WORD = re.compile(rf"(?<!\w)(?=\w*[a-zA-Z])(?=\w*[{_CONFUSABLE_CLASS}])\w
 def lookalike_words(original: str) -> list[str]:
     """Words that mix Latin letters with look-alikes (``sоrry`` with a Cyrillic о): the
     rules read them as Latin, and the caller is told so."""
-    return _MIXED_WORD.findall(original)
+    return [] if original.isascii() else _MIXED_WORD.findall(original)
 
 
 @dataclass(frozen=True)
@@ -230,31 +230,30 @@ def soft_wraps(original: str) -> frozenset[int]:
 
 # Sentences -----------------------------------------------------------------------------
 
-# What can end a sentence: a line break, a run of . ! ? with any closing quotes, brackets
-# or Markdown emphasis, or a run of emoji. Each alternative consumes its whole run and
-# needs no look-ahead, so ``finditer`` never rescans a run (``'.' * 9999`` is linear).
-_MARK = re.compile(r"\n|[.!?]+[\"')\]*_~]*|[\u2600-\u27bf\U0001f000-\U0001faff]+")
+# What ends a sentence: a line break, or before white space (or the end) a run of . ! ?
+# with any closing quotes, brackets or Markdown emphasis, or a run of emoji. A run is only
+# tried from its first character (the look-behinds), so a long run that is not followed by
+# white space costs one pass, not one per character (``'.' * 9999 + 'a'`` is linear).
+_EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
+_MARK = re.compile(rf"\n|(?<![.!?])[.!?]+[\"')\]*_~]*(?=\s|\Z)|(?<![{_EMOJI}])[{_EMOJI}]+(?=\s|\Z)")
 # Words whose full stop does not end a sentence ("e.g." normalised reads "e.g").
 _ABBREVIATIONS = frozenset("mr mrs ms dr prof st jr sr vs e.g i.e cf approx incl".split())
 _ABBREV_BEFORE = re.compile(r"(?:^|(?<=[\s(]))([a-z.]{1,6}|\d{1,3})\Z")
 
 
-def _ends_sentence(text: str, m: re.Match[str]) -> bool:
-    """Whether the mark ``m`` ends a sentence: it is followed by white space or the end,
-    and is not the full stop of an abbreviation or of a list number ("2. ")."""
-    end = m.end()
-    if end < len(text) and not text[end].isspace():
-        return False
-    if m.group() != ".":
-        return True
-    before = _ABBREV_BEFORE.search(text, max(0, m.start() - 7), m.start())
+def _stop_ends_sentence(text: str, at: int) -> bool:
+    """Whether the lone full stop at ``at`` ends a sentence: not after an abbreviation,
+    nor after the number of a list item ("2. " at the start of a line)."""
+    before = _ABBREV_BEFORE.search(text, max(0, at - 7), at)
     if before is None:
         return True
     word = before.group(1)
-    if word.isdigit():  # "2." ends a sentence, unless it numbers a list item
-        line_start = text.rfind("\n", 0, before.start()) + 1
-        return bool(text[line_start : before.start()].strip())
-    return word not in _ABBREVIATIONS
+    if not word.isdigit():
+        return word not in _ABBREVIATIONS
+    i = before.start()  # a list number has only white space before it on its line
+    while i > 0 and text[i - 1] != "\n" and text[i - 1].isspace():
+        i -= 1
+    return not (i == 0 or text[i - 1] == "\n")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -266,7 +265,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _MARK.finditer(text):
-        if m.group() != "\n" and not _ends_sentence(text, m):
+        if m.group() == "." and not _stop_ends_sentence(text, m.start()):
             continue
         end = m.end()
         if text[start:end].strip():
