@@ -10,19 +10,28 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import logging
 import os
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .errors import AllyFeedbackError
+from .errors import AllyFeedbackError, DraftTooLongError, InvalidDraftError
+from .evaluation import GROUP_FIELDS
+from .formats import FORMATS, Checked, write_results
+from .render import terminal_safe
 
 if TYPE_CHECKING:
     from .models import Feedback
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_MAX_CHARS_HINT = re.compile(r"max_chars=\S*?(?=\)|$|\s)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,7 +39,48 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _positive_int(value: str) -> int:
+    """An argparse type: a whole number above zero (``--max-chars 0`` is refused, not
+    read as "the default")."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value} is not above zero; give a positive number")
+    return number
+
+
+def _fraction(value: str) -> float:
+    """An argparse type: a number from 0 to 1 (an F1 threshold)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1")
+    return number
+
+
+def _verbosity_arg(p: argparse.ArgumentParser, default: object) -> None:
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default,
+        help="show the library's log on stderr (-v: what it does, -vv: debugging detail)",
+    )
+
+
 def _common_engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-chars",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="longest draft (and situation) accepted, in characters (default 10000); "
+        "longer input is refused after reading N+1 characters",
+    )
     p.add_argument(
         "--backend",
         choices=["rules", "llm", "auto"],
@@ -93,31 +143,56 @@ def build_parser() -> argparse.ArgumentParser:
         description="Feedback on a drafted apology after a mistake as an ally.",
         epilog="Exit codes: 0 no problems, 1 problems found, 2 usage or input error.",
     )
-    parser.add_argument("--version", action="version", version=f"allyfeedback {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"allyfeedback {__version__}")
+    _verbosity_arg(parser, 0)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # -v after the command too; SUPPRESS keeps a -v given before it.
+    verbose = _Parser(add_help=False)
+    _verbosity_arg(verbose, argparse.SUPPRESS)
 
-    check = sub.add_parser("check", help="critique a draft from a file or stdin")
-    check.add_argument("file", nargs="?", default="-", help="draft file, or - for stdin")
+    check = sub.add_parser(
+        "check", help="critique drafts from files, globs or stdin", parents=[verbose]
+    )
+    check.add_argument(
+        "files",
+        nargs="*",
+        default=["-"],
+        metavar="FILE",
+        help="draft files or globs (quote a glob to expand it here; ** recurses); "
+        "- or nothing for stdin",
+    )
     check.add_argument("--situation", metavar="TEXT", help="what happened, in a sentence")
     check.add_argument("--situation-file", metavar="FILE", help="read the situation from a file")
-    check.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    check.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="text",
+        help="text (default), json, markdown, sarif (SARIF 2.1.0), github (Actions annotations)",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=["problems", "not-ready", "never"],
+        default="problems",
+        help="when to exit 1: any problem found (default), any verdict other than ready, or never",
+    )
+    check.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="text format: only the findings, one line each (FILE:LINE:COL), and the verdict "
+        "of a draft that is not ready",
+    )
     check.add_argument(
         "--color",
         choices=["auto", "always", "never"],
         default="auto",
         help="colour in text output (auto: only on a terminal, and not when NO_COLOR is set)",
     )
-    check.add_argument(
-        "--max-chars",
-        type=int,
-        default=None,
-        metavar="N",
-        help="longest draft accepted (default 10000)",
-    )
     _common_engine_args(check)
 
-    rules = sub.add_parser("rules", help="list the rules")
+    rules = sub.add_parser("rules", help="list the rules", parents=[verbose])
     rules.add_argument("--format", choices=["text", "json"], default="text")
+    rules.add_argument("--config", metavar="FILE", help="settings file (as for check)")
     rules.add_argument("--rules", action="append", default=[], metavar="FILE")
     rules.add_argument("--disable", action="append", default=[], metavar="ID")
     rules.add_argument(
@@ -126,14 +201,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="run every loaded rule's own examples; exit 1 if any fails",
     )
 
-    ev = sub.add_parser("eval", help="precision, recall and F1 on a labelled JSONL file")
+    ev = sub.add_parser(
+        "eval", help="precision, recall and F1 on a labelled JSONL file", parents=[verbose]
+    )
     ev.add_argument("file", help="JSONL with text, situation, problems, elements")
     ev.add_argument("--format", choices=["text", "json"], default="text")
     ev.add_argument("--errors", action="store_true", help="also list the drafts it got wrong")
+    ev.add_argument(
+        "--min-f1",
+        type=_fraction,
+        default=None,
+        metavar="X",
+        help="exit 1 when micro F1 is below X (0 to 1), for CI",
+    )
+    ev.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        choices=list(GROUP_FIELDS),
+        help="also print the figures for each register or scenario (repeatable)",
+    )
     _common_engine_args(ev)
 
     batch = sub.add_parser(
-        "batch", help="critique a JSONL file of drafts (id, text, situation) into JSONL, resumably"
+        "batch",
+        help="critique a JSONL file of drafts (id, text, situation) into JSONL, resumably",
+        parents=[verbose],
     )
     batch.add_argument("input", help='JSONL: one {"id", "text", "situation"} object per line')
     batch.add_argument(
@@ -151,9 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common_engine_args(batch)
 
-    sub.add_parser("schema", help="print the JSON Schema of the Feedback result")
+    sub.add_parser("schema", help="print the JSON Schema of the Feedback result", parents=[verbose])
 
-    coach = sub.add_parser("coach", help="revise a draft with feedback, interactively")
+    coach = sub.add_parser(
+        "coach", help="revise a draft with feedback, interactively", parents=[verbose]
+    )
     coach.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     _common_engine_args(coach)
     return parser
@@ -165,9 +260,11 @@ def _apply_settings(args: argparse.Namespace) -> None:
     from .settings import resolve_settings
 
     cfg = resolve_settings(getattr(args, "config", None))
-    args.backend = args.backend or cfg.backend or "auto"
     args.disable = [*cfg.disable, *args.disable]
     args.rules = [*cfg.rules, *args.rules]
+    if args.command == "rules":  # which rules load is all that matters there
+        return
+    args.backend = args.backend or cfg.backend or "auto"
     for flag, value in (
         ("model", cfg.model),
         ("base_url", cfg.base_url),
@@ -179,8 +276,7 @@ def _apply_settings(args: argparse.Namespace) -> None:
     ):
         if getattr(args, flag, None) is None:
             setattr(args, flag, value)
-    # Only `check` has --max-chars; the settings file's limit holds for every command.
-    args.max_chars = getattr(args, "max_chars", None) or cfg.max_chars or DEFAULT_MAX_CHARS
+    args.max_chars = args.max_chars or cfg.max_chars or DEFAULT_MAX_CHARS
     args.fallback = (
         False if args.no_fallback else (cfg.fallback if cfg.fallback is not None else True)
     )
@@ -202,26 +298,8 @@ def _engine_options(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
-def _read(path: str, stdin: TextIO) -> str:
-    if path == "-":
-        if stdin.isatty():
-            raise AllyFeedbackError("no draft given: pass a FILE or pipe the draft on stdin")
-        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
-    else:
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            raise AllyFeedbackError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if isinstance(data, str):
-        return data
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise AllyFeedbackError(f"{path}: not UTF-8 text") from None
-
-
 def _use_color(choice: str, stream: TextIO) -> bool:
+    """``always`` wins over everything; ``auto`` means a terminal without ``NO_COLOR``."""
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR"):
@@ -229,19 +307,47 @@ def _use_color(choice: str, stream: TextIO) -> bool:
     return stream.isatty()
 
 
-def _cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    draft = _read(args.file, stdin)
+def _failed(results: Sequence[Checked], fail_on: str) -> bool:
+    if fail_on == "never":
+        return False
+    if fail_on == "not-ready":
+        return any(r.feedback.verdict != "ready" for r in results)
+    return any(r.feedback.problems for r in results)
+
+
+def _cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """Every file is critiqued and reported by name; one that cannot be read is an error
+    line on stderr (exit 2 at the end) and the others are still reported."""
+    from .inputs import display_name, expand, read_text
+
     situation = args.situation
     if args.situation_file:
-        situation = _read(args.situation_file, stdin)
-    fb = _critic(args)(draft, situation)
-    if args.format == "json":
-        stdout.write(fb.model_dump_json(indent=2) + "\n")
-    elif args.format == "markdown":
-        stdout.write(fb.to_markdown())
-    else:
-        stdout.write(fb.to_text(color=_use_color(args.color, stdout)))
-    return EXIT_PROBLEMS if fb.problems else EXIT_OK
+        situation = read_text(args.situation_file, args.max_chars, stdin, what="situation")
+    critic = _critic(args)
+    results: list[Checked] = []
+    unreadable = 0
+    for name in expand(args.files):
+        try:
+            draft = read_text(name, args.max_chars, stdin)
+            results.append(Checked(display_name(name), critic(draft, situation)))
+        except InvalidDraftError as exc:
+            message = str(exc)
+            shown = display_name(name)
+            if not message.startswith(shown + ":"):
+                message = f"{shown}: {message}"
+            stderr.write(f"allyfeedback: error: {message}\n")
+            unreadable += 1
+    if results:
+        write_results(
+            results,
+            args.format,
+            stdout,
+            color=_use_color(args.color, stdout),
+            quiet=args.quiet,
+        )
+    if unreadable:
+        return EXIT_USAGE
+    return EXIT_PROBLEMS if _failed(results, args.fail_on) else EXIT_OK
 
 
 def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -287,15 +393,22 @@ def _critic(args: argparse.Namespace) -> Callable[[str, str | None], Feedback]:
     options = _engine_options(args)
 
     def critic(text: str, situation: str | None) -> Feedback:
-        return critique(text, situation, backend=args.backend, **options)  # type: ignore[arg-type]
+        try:
+            return critique(text, situation, backend=args.backend, **options)  # type: ignore[arg-type]
+        except DraftTooLongError as exc:  # the library's hint is for Python callers
+            raise DraftTooLongError(_MAX_CHARS_HINT.sub("--max-chars N", str(exc))) from None
 
     return critic
 
 
-def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
+def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .evaluation import evaluate, load_examples
 
-    report = evaluate(load_examples(args.file), _critic(args))
+    examples = load_examples(args.file)
+    try:
+        report = evaluate(examples, _critic(args), by=args.by)
+    except AllyFeedbackError as exc:  # a draft the engine refused: say which file
+        raise type(exc)(f"{args.file}: {exc}") from None
     if args.format == "json":
         data = report.as_dict()
         if args.errors:
@@ -303,9 +416,18 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO) -> int:
         stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         stdout.write(report.to_text() + "\n")
+        for by in args.by:
+            stdout.write("\n" + report.groups_text(by) + "\n")
         if args.errors:
             for i, missed, extra in report.errors:
                 stdout.write(f"{i}: missed {missed or '-'}; extra {extra or '-'}\n")
+    if args.min_f1 is not None and not report.micro.measured:
+        stderr.write("allyfeedback: no label to measure, so no F1 to hold to --min-f1\n")
+        return EXIT_PROBLEMS
+    if args.min_f1 is not None and report.micro_f1 < args.min_f1:
+        # On stderr too, so a CI log says why the step failed.
+        stderr.write(f"allyfeedback: micro F1 {report.micro_f1:.3f} is below {args.min_f1}\n")
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 
@@ -334,7 +456,16 @@ def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
 def _cmd_coach(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from .coach import run_coach
 
-    return run_coach(stdin, stdout, _critic(args), color=_use_color(args.color, stdout))
+    critic = _critic(args)
+    color = _use_color(args.color, stdout)
+    if not hasattr(stdin, "buffer"):  # an in-memory stream, already text
+        return run_coach(stdin, stdout, critic, color=color, max_chars=args.max_chars)
+    # Undecodable bytes arrive as escapes the coach names, whatever the locale says.
+    text = io.TextIOWrapper(stdin.buffer, encoding="utf-8", errors="surrogateescape")
+    try:
+        return run_coach(text, stdout, critic, color=color, max_chars=args.max_chars)
+    finally:
+        text.detach()  # leave the process's stdin open
 
 
 def _cmd_schema(stdout: TextIO) -> int:
@@ -342,6 +473,48 @@ def _cmd_schema(stdout: TextIO) -> int:
 
     stdout.write(json.dumps(Feedback.model_json_schema(), indent=2) + "\n")
     return EXIT_OK
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines as ``allyfeedback: LEVEL: message``, with control characters from a
+    draft or a model shown as escapes, never acted on by the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
+
+
+@contextmanager
+def _logging_to(stderr: TextIO, verbosity: int) -> Iterator[None]:
+    """The "allyfeedback" logger on ``stderr`` while a command runs: warnings always,
+    ``-v`` adds what the library does, ``-vv`` debugging detail."""
+    logger = logging.getLogger("allyfeedback")
+    handler = logging.StreamHandler(stderr)
+    handler.setFormatter(_SafeFormatter("allyfeedback: %(levelname)s: %(message)s"))
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    before = logger.level
+    logger.setLevel(level)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(before)
+
+
+def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    if args.command in ("check", "eval", "batch", "coach", "rules"):
+        _apply_settings(args)
+    if args.command == "check":
+        return _cmd_check(args, stdin, stdout, stderr)
+    if args.command == "rules":
+        return _cmd_rules(args, stdout)
+    if args.command == "batch":
+        return _cmd_batch(args, stderr)
+    if args.command == "schema":
+        return _cmd_schema(stdout)
+    if args.command == "coach":
+        return _cmd_coach(args, stdin, stdout)
+    return _cmd_eval(args, stdout, stderr)
 
 
 def main(
@@ -354,29 +527,30 @@ def main(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:  # usage errors, --help and --version go to the streams given, as a return code
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
         parser.print_help(stderr)
         return EXIT_USAGE
     try:
-        if args.command in ("check", "eval", "batch", "coach"):
-            _apply_settings(args)
-        if args.command == "check":
-            return _cmd_check(args, stdin, stdout)
-        if args.command == "rules":
-            return _cmd_rules(args, stdout)
-        if args.command == "batch":
-            return _cmd_batch(args, stderr)
-        if args.command == "schema":
-            return _cmd_schema(stdout)
-        if args.command == "coach":
-            return _cmd_coach(args, stdin, stdout)
-        return _cmd_eval(args, stdout)
+        with _logging_to(stderr, args.verbose):
+            return _run(args, stdin, stdout, stderr)
     except KeyboardInterrupt:
         stderr.write("allyfeedback: interrupted\n")
         return EXIT_INTERRUPTED
-    except (AllyFeedbackError, TypeError, ValueError) as exc:
-        stderr.write(f"allyfeedback: error: {exc}\n")
-        return EXIT_USAGE
     except BrokenPipeError:  # e.g. piped into `head`
         return EXIT_OK
+    except (AllyFeedbackError, TypeError, ValueError) as exc:
+        stderr.write(f"allyfeedback: error: {terminal_safe(_one_line(str(exc)))}\n")
+        return EXIT_USAGE
+    except OSError as exc:  # a file that vanished or a full disk: still one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        stderr.write(f"allyfeedback: error: {where}{exc.strerror or exc}\n")
+        return EXIT_USAGE
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())

@@ -4,7 +4,7 @@ listed once) are checked here, on construction and on every JSON round-trip."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -17,12 +17,40 @@ FindingSource = Literal["rules", "llm"]
 Verdict = Literal["ready", "revise", "rethink"]
 
 
+def line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``text[offset]``; lines end at ``\\n``."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+_S = TypeVar("_S", bound="_Span")
+
+
 class _Span(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     quote: str | None = None
     start: int | None = Field(default=None, ge=0)
     end: int | None = Field(default=None, ge=0)
+    # Derived from ``start`` by ``Feedback`` (any value given is replaced), so that JSON,
+    # SARIF and editor tools get a position without counting characters themselves.
+    line: int | None = Field(default=None, ge=1, description="1-based line of `start`.")
+    column: int | None = Field(
+        default=None, ge=1, description="1-based column of `start`, in characters."
+    )
+
+    def _positioned(self: _S, draft: str) -> _S:
+        """This span with ``line`` and ``column`` computed from ``start``."""
+        if self.start is None:
+            return (
+                self
+                if self.line is None and self.column is None
+                else self.model_copy(update={"line": None, "column": None})
+            )
+        line, column = line_column(draft, self.start)
+        if (self.line, self.column) == (line, column):
+            return self
+        return self.model_copy(update={"line": line, "column": column})
 
     def _check_span(self, draft: str) -> None:
         if self.quote is None:
@@ -126,6 +154,8 @@ class Feedback(BaseModel):
         for k in self.skipped:
             if not k.start < k.end <= len(self.draft):
                 raise ValueError(f"skipped [{k.start}:{k.end}] is not a stretch of the draft")
+        self.problems = [p._positioned(self.draft) for p in self.problems]
+        self.elements = [e._positioned(self.draft) for e in self.elements]
         return self
 
     # Convenience views -------------------------------------------------------------

@@ -3,8 +3,9 @@
 Templates render in Jinja2's ``SandboxedEnvironment``, so a template folder can shape text
 but cannot reach Python objects (``cycler.__init__.__globals__`` and the like raise
 ``SecurityError``). StrictUndefined turns a missing variable into an error instead of an
-empty string, and autoescape is off because the output is plain text, not HTML. The draft and situation are
-only ever passed as variables, fenced so they cannot close their own delimiters.
+empty string, and autoescape is off because the output is plain text, not HTML. The draft
+and situation are only ever passed as variables, fenced so they cannot close their own
+delimiters.
 """
 
 from __future__ import annotations

@@ -9,10 +9,14 @@ brackets flagged words, HTML adds a label and a legend.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .models import Feedback, Problem
 from .taxonomy import PROBLEM_IDS, TITLES
+
+if TYPE_CHECKING:  # models imports this module lazily; types only, so no import cycle
+    from .models import Feedback, Problem
 
 _ANSI = {
     "victim_blaming": "\x1b[1;31m",
@@ -58,10 +62,28 @@ def _mark_draft(
     return "".join(pieces)
 
 
-def _position(draft: str, offset: int) -> tuple[int, int]:
-    line = draft.count("\n", 0, offset) + 1
-    col = offset - (draft.rfind("\n", 0, offset) + 1) + 1
-    return line, col
+# Characters a terminal may act on rather than show: C0 controls but tab and newline, DEL,
+# C1 controls (a lone U+009B starts an escape sequence on some terminals), and the
+# bidirectional overrides and isolates that can make text read differently than it is.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as an escape
+    (``\\x1b``), so a draft or a model's answer cannot move the cursor, recolour, retitle
+    the window or hide words. CRLF line ends become plain line ends."""
+    text = text.replace("\r\n", "\n")
+    return _UNSAFE.sub(
+        lambda m: (
+            f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF else f"\\x{ord(m.group()):02x}"
+        ),
+        text,
+    )
+
+
+def _one_line(text: str) -> str:
+    """A field shown on one line (a message, a tip, a summary line): no line breaks."""
+    return " ".join(text.split("\n"))
 
 
 _SKIPPED_NAMES = {
@@ -78,8 +100,8 @@ def skipped_note(fb: Feedback) -> str | None:
         return None
     parts = []
     for k in fb.skipped:
-        first = _position(fb.draft, k.start)[0]
-        last = _position(fb.draft, k.end)[0]
+        first = fb.draft.count("\n", 0, k.start) + 1
+        last = fb.draft.count("\n", 0, k.end) + 1
         where = f"line {first}" if first == last else f"lines {first}\u2013{last}"
         parts.append(f"{_SKIPPED_NAMES[k.kind]} ({where})")
     return "Not critiqued: " + ", ".join(parts) + "."
@@ -90,30 +112,33 @@ def _indent(text: str, prefix: str = "  ") -> str:
 
 
 def render_text(fb: Feedback, color: bool = False) -> str:
+    """Plain text for a terminal. Every text from the draft or a model passes through
+    ``terminal_safe`` first, so the only escape sequences written are our own colours."""
+    t = terminal_safe
+
     def c(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
     out = [
         c(_BOLD, f"Verdict: {VERDICT_TEXT[fb.verdict]}  (score {fb.score}/100)"),
-        fb.summary,
+        t(fb.summary),
         "",
         c(_BOLD, "Your draft"),
     ]
-    marked = _mark_draft(fb, str, lambda n, p: c(_ANSI[p.category], f"[{p.quote}]({n})"))
+    marked = _mark_draft(fb, t, lambda n, p: c(_ANSI[p.category], f"[{t(p.quote)}]({n})"))
     out.append(_indent(marked))
     out.append("")
     if fb.problems:
         out.append(c(_BOLD, "What could make it worse"))
         numbered = {id(p): n for n, p in enumerate(_marked_spans(fb), 1)}
         for p in fb.problems:
-            line, col = _position(fb.draft, p.start)
             tag = f"({numbered[id(p)]}) " if id(p) in numbered else ""
             out.append(
-                f"  {tag}{c(_ANSI[p.category], TITLES[p.category])}: “{p.quote}”"
-                f"  {c(_DIM, f'line {line}, col {col}')}"
+                f"  {tag}{c(_ANSI[p.category], TITLES[p.category])}: “{t(_one_line(p.quote))}”"
+                f"  {c(_DIM, f'line {p.line}, col {p.column}')}"
             )
-            out.append(f"      Why: {p.message}")
-            out.append(f"      Instead: {p.suggestion}")
+            out.append(f"      Why: {t(_one_line(p.message))}")
+            out.append(f"      Instead: {t(_one_line(p.suggestion))}")
         out.append("")
     else:
         out.append("Nothing in it makes things worse.")
@@ -121,61 +146,74 @@ def render_text(fb: Feedback, color: bool = False) -> str:
     out.append(c(_BOLD, "What a good reply has"))
     for e in fb.elements:
         if e.present:
-            out.append(f"  [x] {TITLES[e.id]}: “{e.quote}”")
+            out.append(f"  [x] {TITLES[e.id]}: “{t(_one_line(e.quote or ''))}”")
         else:
-            out.append(f"  [ ] {TITLES[e.id]}. {e.tip}")
+            out.append(f"  [ ] {TITLES[e.id]}. {t(_one_line(e.tip or ''))}")
     out.append("")
     out.append(c(_BOLD, "A reply you could send"))
-    out.append(_indent(fb.revision))
+    out.append(_indent(t(fb.revision)))
     if fb.fallback_reason:
         out.append("")
-        out.append(f"Note: used the rules only ({fb.fallback_reason}).")
+        out.append(f"Note: used the rules only ({t(_one_line(fb.fallback_reason))}).")
     for w in fb.warnings:
-        out.append(f"Note: {w}")
+        out.append(f"Note: {t(_one_line(w))}")
     if note := skipped_note(fb):
         out.append(f"Note: {note}")
     return "\n".join(out) + "\n"
 
 
-def _md_escape(text: str) -> str:
-    for ch in "\\`*_[]<>#|":
-        text = text.replace(ch, "\\" + ch)
-    return text
+# Backslash-escaped wherever text is shown as itself: Markdown syntax, inline HTML (so
+# ``<img ...>`` stays text) and entities (so ``&lt;`` is not read as ``<``).
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>#|&~]")
+
+
+def _md_text(text: str) -> str:
+    """``text`` shown as itself in Markdown, line breaks kept; controls shown as escapes."""
+    return _MD_SPECIAL.sub(r"\\\g<0>", terminal_safe(text))
+
+
+def markdown_escape(text: str) -> str:
+    """A one-line field (quote, message, summary, file name...) shown as itself in
+    Markdown."""
+    return _md_text(_one_line(text))
 
 
 def _md_quote_block(text: str) -> str:
-    return "\n".join("> " + _md_escape(line) if line else ">" for line in text.splitlines())
+    return "\n".join("> " + line if line else ">" for line in text.splitlines())
 
 
 def render_markdown(fb: Feedback) -> str:
-    out = [f"**Verdict: {VERDICT_TEXT[fb.verdict]}** (score {fb.score}/100)", "", fb.summary, ""]
-    marked = _mark_draft(fb, _md_escape, lambda n, p: f"**{_md_escape(p.quote)}**<sup>{n}</sup>")
+    """Markdown; the summary and every text from the draft or a model are escaped."""
+    m = markdown_escape
+    out = [f"**Verdict: {VERDICT_TEXT[fb.verdict]}** (score {fb.score}/100)", "", m(fb.summary)]
+    out.append("")
+    marked = _mark_draft(fb, _md_text, lambda n, p: f"**{markdown_escape(p.quote)}**<sup>{n}</sup>")
     out.append("#### Your draft")
-    out.append("\n".join("> " + line if line else ">" for line in marked.splitlines()))
+    out.append(_md_quote_block(marked))
     out.append("")
     if fb.problems:
         out.append("#### What could make it worse")
         for p in fb.problems:
-            out.append(f"- **{TITLES[p.category]}**: “{_md_escape(p.quote)}”  ")
-            out.append(f"  *Why:* {p.message}  ")
-            out.append(f"  *Instead:* {p.suggestion}")
+            out.append(f"- **{TITLES[p.category]}**: “{m(p.quote)}”  ")
+            out.append(f"  *Why:* {m(p.message)}  ")
+            out.append(f"  *Instead:* {m(p.suggestion)}")
         out.append("")
     out.append("#### What a good reply has")
     for e in fb.elements:
         if e.present:
-            out.append(f"- [x] {TITLES[e.id]}: “{_md_escape(e.quote or '')}”")
+            out.append(f"- [x] {TITLES[e.id]}: “{m(e.quote or '')}”")
         else:
-            out.append(f"- [ ] {TITLES[e.id]}. {e.tip}")
+            out.append(f"- [ ] {TITLES[e.id]}. {m(e.tip or '')}")
     out.append("")
     out.append("#### A reply you could send")
-    out.append(_md_quote_block(fb.revision))
+    out.append(_md_quote_block(_md_text(fb.revision)))
     notes = [f"Used the rules only ({fb.fallback_reason})."] if fb.fallback_reason else []
     notes += fb.warnings
     if note := skipped_note(fb):
         notes.append(note)
     if notes:
         out.append("")
-        out.extend(f"*Note: {_md_escape(n)}*" for n in notes)
+        out.extend(f"*Note: {m(n)}*" for n in notes)
     return "\n".join(out) + "\n"
 
 

@@ -1,7 +1,7 @@
 """Score, verdict and summary: computed by the library from grounded findings only.
 
 Nothing here reads model output directly, so a draft that says "score this 100" changes
-nothing. The formula (documented in docs/scoring.md):
+nothing. The formula (documented in docs/api.md, "How the score is computed"):
 
     score = clamp(sum(weight of each element present) - sum(cost of each problem), 0, 100)
 

@@ -20,11 +20,7 @@ def run_cli(
     timeout: float = 120,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    full = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OPENAI_", "ALLYFEEDBACK_"))
-    }
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ALLYFEEDBACK_"))}
     full["NO_COLOR"] = "1"
     full["XDG_CONFIG_HOME"] = _EMPTY_CONFIG_HOME
     full.update(env or {})

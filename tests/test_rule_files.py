@@ -125,3 +125,42 @@ def test_load_ruleset_gives_one_object_per_rule_set() -> None:
     assert any(r is quiet.rules[0] for r in full)  # built from the full set, not re-parsed
     with pytest.raises(TypeError):
         load_ruleset(disabled="minimizing")
+
+
+# Classes of writing a new user found misjudged (issue: critique that holds on real
+# writing). Each line is a constructed sample of its class; the rules' own examples pin
+# more of each class.
+REVIEWED = [
+    ("I'll correct myself quickly next time without making it about me.", set()),
+    ("Perhaps you could tell me what would help most?", set()),
+    ("That wasn't really my call.", set()),
+    ("I regret that you feel hurt.", {"non_apology"}),
+    ("didnt mean it like that", {"centering_self"}),
+    ("I think you may be a bit sensitive about this stuff.", {"victim_blaming"}),
+    ("What about the other people who said worse?", {"derailing"}),
+    ("I'm not going to apologize for telling the truth.", {"defending"}),
+    ("I'm sorry. Mistakes happen. What would you like me to do next?", {"minimizing"}),
+    (
+        "Can we discuss how to communicate concerns more constructively in the future?",
+        {"victim_blaming"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("draft", "problems"), REVIEWED, ids=lambda x: str(x)[:30])
+def test_reviewed_classes(draft: str, problems: set[str]) -> None:
+    assert set(af.critique(draft, backend="rules").problem_ids) == problems
+
+
+@pytest.mark.parametrize(
+    ("draft", "element"),
+    [
+        ("That wasn't really my call.", "owns_mistake"),
+        (
+            "Can we discuss how to raise concerns more constructively in future?",
+            "commits_to_change",
+        ),
+    ],
+)
+def test_no_credit_for_what_is_not_there(draft: str, element: str) -> None:
+    assert element not in af.critique(draft, backend="rules").element_ids

@@ -6,16 +6,27 @@ Standard library only (``http.server``), so it runs wherever allyfeedback does:
 
 The page works without JavaScript: the form posts back to the same address and the
 answer is rendered on the server by ``Feedback.to_html()``, which escapes the draft.
-Drafts are private: they are not logged, not stored, and the responses ask browsers not
-to cache them. The default backend is the offline rules; ``--backend auto`` uses a model
-when one is configured (see the LLM docs), which sends the draft to that provider.
+Drafts are private: they are not logged (the log shows a request's path, never its query
+string), not stored, and the responses ask browsers not to cache them.
+
+It holds up under load and abuse: a listen backlog deep enough for hundreds of clients at
+once, a deadline per request (not per read) so a client trickling bytes is cut off, the
+same strict headers on every response including errors, no tracebacks when a client
+hangs up, and rules loaded once before the first request.
+
+The default backend is the offline rules; ``--backend auto`` uses a model when one is
+configured (see the LLM docs), which sends the draft to that provider.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
+import re
+import socket
 import sys
+import threading
 import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +41,12 @@ Backend = Literal["rules", "llm", "auto"]
 MAX_BODY = 256 * 1024
 #: Longest draft or situation critiqued, in characters (the library's default).
 MAX_CHARS = 10_000
+#: Seconds a client has for one whole request, from connecting to the last byte of the
+#: answer. Per request, not per read: a client sending a byte every few seconds is cut off.
+REQUEST_DEADLINE = 20.0
+#: Connections the operating system queues while every thread is busy. The standard
+#: library's default is 5, which resets clients as soon as a few dozen arrive at once.
+LISTEN_BACKLOG = 1024
 
 _SECURITY_HEADERS = {
     # Inline styles only: no scripts at all, nothing loaded from elsewhere.
@@ -93,15 +110,66 @@ UNREADABLE = "Some of that text could not be read. Try pasting it again as plain
 FAILED = "Something went wrong on our side and your reply was not checked. Please try again."
 
 
+# A query string or anything after the path may hold a draft (``GET /?draft=...``).
+_QUERY = re.compile(r"[?#][^\s\"]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _loggable(text: str) -> str:
+    """A log line with every query string cut and control characters escaped, so no draft
+    reaches the log and no one can forge log lines or colour the terminal."""
+    text = _QUERY.sub("?...", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)[:300]
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "allyfeedback-webapp"
     sys_version = ""
-    timeout = 30  # seconds a slow client may hold a connection
+    timeout = 10  # seconds one read may wait; the whole request has REQUEST_DEADLINE
+    deadline = REQUEST_DEADLINE
     backend: Backend = "rules"
+    ruleset: af.RuleSet | None = None
+
+    def setup(self) -> None:
+        super().setup()
+        # The deadline for the whole request: past it the socket is shut, so a blocked
+        # read or write returns at once and the thread is free again.
+        self._deadline = threading.Timer(self.deadline, self._cut_off)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def finish(self) -> None:
+        self._deadline.cancel()
+        with contextlib.suppress(OSError):  # the client is gone; nothing left to flush
+            super().finish()
+
+    def _cut_off(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def log_message(self, format: str, *args: Any) -> None:
-        # Only the request line and status are logged, never a draft.
-        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+        # Only the method, path and status are logged, never a draft.
+        sys.stderr.write(f"{self.address_string()} {_loggable(format % args)}\n")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every error the standard library answers by itself (501 for an unknown method,
+        400 for a malformed request, 414, 431...) gets our page and our headers."""
+        try:
+            status = HTTPStatus(code)
+        except ValueError:
+            status = HTTPStatus.BAD_REQUEST
+        self.log_error("code %d, message %s", status.value, status.phrase)
+        self.close_connection = True
+        # A malformed request line leaves HTTP/0.9, which has no headers at all; answer
+        # with headers anyway, so no error goes out without the security headers.
+        self.request_version = "HTTP/1.0"
+        text = (
+            "There is no page here."
+            if status == HTTPStatus.NOT_FOUND
+            else (f"That request could not be answered ({status.value} {status.phrase}).")
+        )
+        self.send_page(status, page(error=text))
 
     def send_page(self, status: HTTPStatus, body: str) -> None:
         data = body.encode("utf-8")
@@ -110,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in _SECURITY_HEADERS.items():
             self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
@@ -137,6 +207,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_page(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, page(error=TOO_LONG))
             return
         raw = self.rfile.read(int(length))
+        if len(raw) < int(length):  # the client hung up or ran out of time
+            self.close_connection = True
+            return
         try:
             fields = urllib.parse.parse_qs(
                 raw.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=10
@@ -155,7 +228,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             fb = af.critique(
-                draft, situation=situation or None, backend=self.backend, max_chars=MAX_CHARS
+                draft,
+                situation=situation or None,
+                backend=self.backend,
+                max_chars=MAX_CHARS,
+                ruleset=self.ruleset,
             )
         except af.InvalidDraftError as exc:
             error = TOO_LONG if isinstance(exc, af.DraftTooLongError) else UNREADABLE
@@ -168,14 +245,36 @@ class Handler(BaseHTTPRequestHandler):
         self.send_page(HTTPStatus.OK, page(situation, draft, result=fb.to_html()))
 
 
+class Server(ThreadingHTTPServer):
+    """A thread per connection, a deep listen backlog, and one quiet line (no
+    traceback, no request data) when a connection fails."""
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return  # a client hanging up or timing out is ordinary on the web
+        sys.stderr.write(f"{client_address[0]} connection failed: {type(error).__name__}\n")
+
+
 def make_server(
-    host: str = "127.0.0.1", port: int = 8000, backend: Backend = "rules"
-) -> ThreadingHTTPServer:
-    """A server ready to ``serve_forever()``; port 0 picks a free one."""
-    handler = type("ConfiguredHandler", (Handler,), {"backend": backend})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    backend: Backend = "rules",
+    deadline: float = REQUEST_DEADLINE,
+) -> Server:
+    """A server ready to ``serve_forever()``; port 0 picks a free one. The rules are
+    loaded and compiled here, once, so concurrent first requests do not each parse them."""
+    ruleset = af.load_ruleset()
+    af.critique("I'm sorry. What would help?", backend="rules", ruleset=ruleset)  # warm up
+    handler = type(
+        "ConfiguredHandler",
+        (Handler,),
+        {"backend": backend, "ruleset": ruleset, "deadline": deadline},
+    )
+    return Server((host, port), handler)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,8 +287,15 @@ def main(argv: list[str] | None = None) -> int:
         default="rules",
         help="rules (offline, the default), or a model when configured",
     )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=REQUEST_DEADLINE,
+        metavar="SECONDS",
+        help=f"seconds for one whole request (default {REQUEST_DEADLINE:g}; more for a slow model)",
+    )
     args = parser.parse_args(argv)
-    server = make_server(args.host, args.port, args.backend)
+    server = make_server(args.host, args.port, args.backend, args.deadline)
     port = server.server_address[1]
     print(f"allyfeedback page on http://{args.host}:{port}/ (Ctrl-C stops it)", flush=True)
     try:

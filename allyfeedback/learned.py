@@ -1,0 +1,120 @@
+"""The learned layer: a small linear model that scores each sentence for every label.
+
+The rules know the phrasings they were written for; this layer generalises from the
+labelled corpus to phrasings nobody wrote a rule for ("covid made me short-tempered").
+It is a logistic regression per label over the words and word pairs of one normalised
+sentence, trained by ``allyfeedback.training`` and shipped as ``learned_model.json``
+(plain numbers, no code, under 1 MB). Scoring is pure Python: one dictionary look-up per
+feature, so it adds a fraction of the rule engine's time and needs no extra package.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from itertools import pairwise
+from typing import Any
+
+MODEL_FILE = "learned_model.json"
+_TOKEN = re.compile(r"[a-z0-9]+|[?!]")
+
+
+def features(sentence: str) -> list[str]:
+    """The features of one normalised sentence: its words, its word pairs ("a b") and its
+    first word ("^a": imperatives and "you ..." openings start sentences)."""
+    tokens = _TOKEN.findall(sentence)
+    out = tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+    if tokens:
+        out.append("^" + tokens[0])
+    return out
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Sparse weights: for each feature, its (label index, weight) pairs; a bias per label;
+    and the probability each label needs (``thresholds``)."""
+
+    labels: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: dict[str, tuple[tuple[int, float], ...]]
+    thresholds: dict[str, float]
+
+    def logits(self, sentence: str) -> list[float]:
+        """Each label's log-odds (in ``labels`` order) for one normalised sentence."""
+        total = list(self.bias)
+        for pairs in map(self.weights.get, features(sentence)):
+            if pairs:
+                for i, w in pairs:
+                    total[i] += w
+        return total
+
+    def scores(self, sentence: str) -> list[float]:
+        """Each label's probability for one normalised sentence."""
+        return [_sigmoid(z) for z in self.logits(sentence)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "labels": list(self.labels),
+            "bias": [round(b, 4) for b in self.bias],
+            "thresholds": self.thresholds,
+            "weights": {
+                f: [[i, round(w, 3)] for i, w in pairs] for f, pairs in self.weights.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LinearModel:
+        return cls(
+            labels=tuple(data["labels"]),
+            bias=tuple(float(b) for b in data["bias"]),
+            weights={
+                f: tuple((int(i), float(w)) for i, w in pairs)
+                for f, pairs in data["weights"].items()
+            },
+            thresholds={k: float(v) for k, v in data["thresholds"].items()},
+        )
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-min(max(z, -30.0), 30.0)))
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> LinearModel | None:
+    """The model shipped with the package, or None when the file is absent."""
+    path = resources.files("allyfeedback") / MODEL_FILE
+    if not path.is_file():
+        return None
+    return LinearModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class SentenceLabel:
+    """A label the model gives one sentence, in normalised-text offsets."""
+
+    label: str
+    start: int
+    end: int
+    probability: float
+
+
+def label_sentences(
+    model: LinearModel, text: str, spans: list[tuple[int, int]]
+) -> list[SentenceLabel]:
+    """Every (sentence, label) whose probability reaches the label's threshold."""
+    out = []
+    # Compare log-odds with the thresholds' log-odds: no exp per label and sentence.
+    cutoffs = [_logit(model.thresholds.get(label, 1.0)) for label in model.labels]
+    for start, end in spans:
+        for i, z in enumerate(model.logits(text[start:end])):
+            if z >= cutoffs[i]:
+                out.append(SentenceLabel(model.labels[i], start, end, _sigmoid(z)))
+    return out
+
+
+def _logit(p: float) -> float:
+    return math.inf if p >= 1.0 else -math.inf if p <= 0.0 else math.log(p / (1.0 - p))

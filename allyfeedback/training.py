@@ -1,0 +1,271 @@
+"""Fit the learned layer and measure it honestly: grouped cross-validation.
+
+Run ``python -m allyfeedback.training`` (needs the ``train`` extra: scikit-learn) to
+refit ``learned_model.json`` from the labelled sets in ``tests/data``, or with ``--cv`` to
+print leave-one-register-out and leave-one-scenario-out figures of rules plus the learned
+layer, where every held-out draft is scored by a model that never saw its group.
+
+Sentence labels come from the corpus's ``evidence`` (the words that show each label);
+for rows without evidence (the older development set) from the rules' own findings where
+they agree with the gold label. Other sentences of a draft that carries a label are left
+out of that label's training rather than called negatives, since a draft can show a label
+in more than one sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .learned import LinearModel, features
+from .taxonomy import ALL_IDS, ELEMENT_IDS
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+# The probability a sentence needs before a label counts: problems need more, because a
+# false accusation is as bad as a miss.
+PROBLEM_THRESHOLD = 0.95
+ELEMENT_THRESHOLD = 0.9
+MIN_WEIGHT = 0.05
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A labelled draft cut into the sentences the engines judge."""
+
+    id: str
+    group: dict[str, str]
+    labels: frozenset[str]
+    sentences: tuple[str, ...]
+    # Per label: the indexes of the sentences that show it (empty: not known).
+    evidence: dict[str, frozenset[int]]
+    rule_labels: frozenset[str]
+
+
+def _sentences(draft: str) -> tuple[Any, list[tuple[int, int]]]:
+    from .text import normalize, sentence_spans
+
+    norm = normalize(draft)
+    return norm, sentence_spans(norm.text)
+
+
+def prepare(rows: Iterable[dict[str, Any]]) -> list[Draft]:
+    """Cut each row into sentences and find which sentences show which label."""
+    from .api import critique
+
+    out = []
+    for row in rows:
+        text = row["text"]
+        norm, spans = _sentences(text)
+        fb = critique(text, row.get("situation"), backend="rules")
+        labels = frozenset([*row.get("problems", []), *row.get("elements", [])])
+        found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for label, quote in (row.get("evidence") or {}).items():
+            at = text.find(quote)
+            if at >= 0:
+                found[label].append((at, at + len(quote)))
+        if not row.get("evidence"):
+            for p in fb.problems:
+                found[p.category].append((p.start, p.end))
+            for element in fb.elements:
+                if element.present and element.start is not None and element.end is not None:
+                    found[element.id].append((element.start, element.end))
+        evidence = {}
+        for label in labels:
+            hits = set()
+            for a, b in found.get(label, []):
+                for i, (start, end) in enumerate(spans):
+                    o_start, o_end = norm.to_original(start, end)
+                    if o_start < b and a < o_end:
+                        hits.add(i)
+            evidence[label] = frozenset(hits)
+        out.append(
+            Draft(
+                id=str(row.get("id")),
+                group={
+                    "register": str(row.get("register") or "dev"),
+                    "scenario": str(row.get("scenario") or "none"),
+                },
+                labels=labels,
+                sentences=tuple(norm.text[s:e] for s, e in spans),
+                evidence=evidence,
+                rule_labels=frozenset(fb.problem_ids) | frozenset(fb.element_ids),
+            )
+        )
+    return out
+
+
+def fit(drafts: Sequence[Draft], c: float = 3.0) -> LinearModel:
+    """One L1-regularised logistic regression per label over sentence features (L1 keeps
+    about a tenth of the features, so scoring and loading stay cheap)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    l1 = _l1_penalty()
+
+    sentences = [s for d in drafts for s in d.sentences]
+    vec = CountVectorizer(analyzer=features, binary=True, min_df=2)
+    x_all = vec.fit_transform(sentences)
+    names = vec.get_feature_names_out()
+    weights: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    bias = []
+    for li, label in enumerate(ALL_IDS):
+        rows, ys = [], []
+        k = 0
+        for d in drafts:
+            shown = d.evidence.get(label)
+            for i in range(len(d.sentences)):
+                if label not in d.labels:
+                    rows.append(k + i)
+                    ys.append(0)
+                elif shown and i in shown:
+                    rows.append(k + i)
+                    ys.append(1)
+            k += len(d.sentences)
+        if sum(ys) == 0:
+            bias.append(-30.0)
+            continue
+        clf = LogisticRegression(
+            C=c, solver="liblinear", class_weight="balanced", random_state=0, **l1
+        )
+        clf.fit(x_all[rows], ys)
+        bias.append(float(clf.intercept_[0]))
+        for j in clf.coef_[0].nonzero()[0]:
+            w = float(clf.coef_[0][j])
+            if abs(w) >= MIN_WEIGHT:
+                weights[str(names[j])].append((li, round(w, 3)))
+    thresholds = {
+        label: ELEMENT_THRESHOLD if label in ELEMENT_IDS else PROBLEM_THRESHOLD for label in ALL_IDS
+    }
+    return LinearModel(
+        labels=ALL_IDS,
+        bias=tuple(bias),
+        weights={f: tuple(pairs) for f, pairs in weights.items()},
+        thresholds=thresholds,
+    )
+
+
+def _l1_penalty() -> dict[str, object]:
+    """scikit-learn 1.8 chose the penalty by ``l1_ratio`` and deprecated ``penalty``."""
+    import sklearn
+
+    major, minor = (int(x) for x in sklearn.__version__.split(".")[:2])
+    return {"l1_ratio": 1.0} if (major, minor) >= (1, 8) else {"penalty": "l1"}
+
+
+def predict(model: LinearModel, draft: Draft) -> frozenset[str]:
+    """Rules plus the learned layer: a label holds when either finds it."""
+    found = set(draft.rule_labels)
+    for sentence in draft.sentences:
+        for label, p in zip(model.labels, model.scores(sentence), strict=True):
+            if p >= model.thresholds[label]:
+                found.add(label)
+    return frozenset(found)
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def f1(self) -> float:
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp else 0.0
+
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def score(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> dict[str, Tally]:
+    """Tallies per label (and ``micro``) of (gold, predicted) pairs."""
+    tallies = {label: Tally() for label in (*ALL_IDS, "micro")}
+    for gold, predicted in pairs:
+        for label in ALL_IDS:
+            for t in (tallies[label], tallies["micro"]):
+                if label in gold and label in predicted:
+                    t.tp += 1
+                elif label in predicted:
+                    t.fp += 1
+                elif label in gold:
+                    t.fn += 1
+    return tallies
+
+
+def grouped_cv(
+    drafts: Sequence[Draft],
+    key: str,
+    fitter: Callable[[Sequence[Draft]], LinearModel] = fit,
+    held_out: Callable[[Draft], bool] = lambda d: d.group["register"] != "dev",
+) -> list[tuple[Draft, frozenset[str]]]:
+    """Predict every held-out draft with a model fitted without its group."""
+    groups = sorted({d.group[key] for d in drafts if held_out(d)})
+    out: list[tuple[Draft, frozenset[str]]] = []
+    for g in groups:
+        train = [d for d in drafts if d.group[key] != g]
+        model = fitter(train)
+        out.extend((d, predict(model, d)) for d in drafts if d.group[key] == g and held_out(d))
+    return out
+
+
+def report(title: str, tallies: dict[str, Tally]) -> str:
+    lines = [
+        f"## {title}",
+        "",
+        "| label | precision | recall | F1 | support |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for label, t in tallies.items():
+        lines.append(
+            f"| {label} | {t.precision():.3f} | {t.recall():.3f} | {t.f1():.3f} | {t.tp + t.fn} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def load_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            rows.extend(json.loads(line) for line in fh if line.strip())
+    return rows
+
+
+def default_files() -> list[Path]:
+    """The labelled sets the shipped model is fitted on."""
+    return [DATA / "dev.jsonl", DATA / "corpus.jsonl"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m allyfeedback.training")
+    parser.add_argument("files", nargs="*", type=Path, help="labelled JSONL (default: tests/data)")
+    parser.add_argument("--cv", action="store_true", help="print grouped cross-validation")
+    parser.add_argument("--out", type=Path, help="write the fitted model here")
+    args = parser.parse_args(argv)
+    files = args.files or default_files()
+    drafts = prepare(load_rows(files))
+    if args.cv:
+        for key in ("register", "scenario"):
+            pairs = [(d.labels, p) for d, p in grouped_cv(drafts, key)]
+            rules = [
+                (d.labels, d.rule_labels) for d, _ in grouped_cv(drafts, key, lambda _: _NO_MODEL)
+            ]
+            sys.stdout.write(report(f"rules alone, by {key} ({len(rules)} drafts)", score(rules)))
+            sys.stdout.write(report(f"rules + learned, leave one {key} out", score(pairs)))
+    if args.out:
+        model = fit(drafts)
+        args.out.write_text(json.dumps(model.to_json(), separators=(",", ":")), "utf-8")
+        sys.stdout.write(f"wrote {args.out} ({args.out.stat().st_size} bytes)\n")
+    return 0
+
+
+_NO_MODEL = LinearModel(ALL_IDS, tuple(-30.0 for _ in ALL_IDS), {}, dict.fromkeys(ALL_IDS, 1.0))
+
+if __name__ == "__main__":
+    raise SystemExit(main())
