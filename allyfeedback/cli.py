@@ -355,15 +355,15 @@ def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
 
     rs = load_ruleset(args.rules, args.disable)
     if args.test:
-        from .engine import example_failures
+        from .rule_examples import check_ruleset, summary
 
-        failures = example_failures(rs)
+        failures = check_ruleset(rs, args.rules)
         if args.format == "json":
-            stdout.write(json.dumps({"rules": len(rs), "failures": failures}, indent=2) + "\n")
+            lines = [str(f) for f in failures]
+            stdout.write(json.dumps({"rules": len(rs), "failures": lines}, indent=2) + "\n")
         else:
             stdout.writelines(f"FAIL {f}\n" for f in failures)
-            total = sum(len(r.examples_match) + len(r.examples_no_match) for r in rs)
-            stdout.write(f"{total - len(failures)}/{total} examples pass in {len(rs)} rules\n")
+            stdout.write(summary(rs, failures) + "\n")
         return EXIT_PROBLEMS if failures else EXIT_OK
     if args.format == "json":
         rows = [

@@ -255,17 +255,3 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
 def fires(rule_id: str, text: str, ruleset: RuleSet) -> bool:
     """Whether the rule ``rule_id`` of ``ruleset``, run alone, flags ``text``."""
     return any(h.rule.id == rule_id for h in analyze(text, ruleset.only(rule_id)).hits)
-
-
-def example_failures(ruleset: RuleSet) -> list[str]:
-    """Each rule's own examples, run with the rule alone: one line per example that does
-    not behave as the rule file says (empty when every example passes)."""
-    failures = []
-    for rule in ruleset:
-        for text, should in [(t, True) for t in rule.examples_match] + [
-            (t, False) for t in rule.examples_no_match
-        ]:
-            if fires(rule.id, text, ruleset) != should:
-                verb = "should match" if should else "should not match"
-                failures.append(f"{rule.id} ({rule.origin}): {verb} {text!r}")
-    return failures

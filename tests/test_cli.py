@@ -103,7 +103,8 @@ def test_rules_test_runs_the_examples_of_a_user_rule_file(tmp_path: Path) -> Non
     res = run("rules", "--test", "--rules", str(bad), "--format", "json")
     assert res.returncode == 1
     failures = json.loads(res.stdout)["failures"]
-    assert len(failures) == 2 and all(f.startswith("team.x") for f in failures)
+    assert len(failures) == 3 and all(f.startswith("team.x") for f in failures)
+    assert "team.x (bad.toml): pattern 'nbd' fires on no match example" in failures
 
 
 def test_eval_prints_scores() -> None:

@@ -254,12 +254,12 @@ def _check_toml(block: Block, cwd: Path, where: str) -> None:
     path.write_text(block.code, encoding="utf-8")
     rules = data.get("rules")
     if isinstance(rules, list) and rules and all(isinstance(r, dict) for r in rules):
-        from allyfeedback.engine import example_failures
+        from allyfeedback.rule_examples import example_failures
         from allyfeedback.ruleset import load_ruleset
 
         ruleset = load_ruleset((str(path),))
         assert {r["id"] for r in rules} <= {r.id for r in ruleset}
-        assert example_failures(ruleset) == [], where
+        assert example_failures(ruleset, [str(path)]) == [], where
     elif path.name in ("allyfeedback.toml", "pyproject.toml"):
         from allyfeedback.settings import load_settings
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allyfeedback.engine import analyze, example_failures, find
+from allyfeedback.engine import analyze, find
 from allyfeedback.prefilter import required_literals, word_start_lead
+from allyfeedback.rule_examples import example_failures
 from allyfeedback.ruleset import LazyRegex, RuleSet, load_ruleset, parse_rule_file
 from allyfeedback.text import normalize
 
