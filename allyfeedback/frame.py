@@ -84,6 +84,10 @@ _ORIGINAL_MARK = re.compile(r"[ \t]*-{3,}[ \t]*original message[ \t]*-{3,}[ \t]*
 _HEADER = re.compile(r"[ \t]*(?:from|sent|date|to|cc|subject):[ \t]+\S.*", re.IGNORECASE)
 
 
+# How a one-line draft that is a block of its own starts (quote, signature, forward).
+_ONE_LINE_BLOCKS = (">", "-", "_", "\u2014", "sent from", "get outlook", "begin forwarded")
+
+
 @dataclass(frozen=True)
 class _Line:
     start: int  # offset of the first character
@@ -174,8 +178,9 @@ def _tail(lines: list[_Line], stop: int) -> tuple[int, int | None]:
         last -= 1
     if last == 0:
         return end, signature
-    # A sign-off word line within the last four lines, followed only by signature lines.
-    for i in range(last - 1, max(last - 5, 0) - 1, -1):
+    # A sign-off word line within the last four lines (after the first: something comes
+    # before a sign-off), followed only by signature lines.
+    for i in range(last - 1, max(last - 5, 1) - 1, -1):
         if _SIGNOFF_LINE.fullmatch(lines[i].text.strip()) and all(
             _SIGNATURE_LINE.fullmatch(x.text) for x in lines[i + 1 : last]
         ):
@@ -188,6 +193,14 @@ def _tail(lines: list[_Line], stop: int) -> tuple[int, int | None]:
 
 def find_frame(draft: str) -> Frame:
     """The greeting, body, sign-off and skipped blocks of ``draft``."""
+    head = draft.lstrip()[:13].lower()
+    if "\n" not in draft and not head.startswith(_ONE_LINE_BLOCKS):  # a greeting at most
+        m = _GREETING.match(draft)
+        return Frame(m.end() if m else 0, len(draft), len(draft), ())
+    return _line_by_line(draft)
+
+
+def _line_by_line(draft: str) -> Frame:
     lines = _lines(draft)
     n = len(draft)
     blocks: list[Block] = []

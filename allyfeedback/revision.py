@@ -104,8 +104,11 @@ def _pieces(
     pieces = []
     previous_end = lo
     for i, start, end in kept:
-        gap = range(previous_end, start)
-        own_line = any(draft[j] == "\n" and j not in soft for j in gap)
+        own_line = False  # a line break between them that is not a wrap
+        nl = draft.find("\n", previous_end, start)
+        while nl >= 0 and not own_line:
+            own_line = nl not in soft
+            nl = draft.find("\n", nl + 1, start)
         text = _LINE_WRAP.sub(" ", draft[start:end])
         pieces.append(_Piece(text, bisect_right(breaks, start), own_line, i, start, end))
         previous_end = end

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import allyfeedback as af
+from allyfeedback import frame
 from allyfeedback.frame import find_frame
 
 BOTTOM_QUOTED = (
@@ -68,7 +72,7 @@ def test_someone_elses_words_are_not_critiqued() -> None:
             for p in fb.problems:
                 assert not (k.start < p.end and p.start < k.end)
     # What the other person wrote does not count as the writer's elements either.
-    fb = af.critique("Thanks for telling me.\n\nOn Tue, Priya wrote:\n> I'm sorry, I'm listening.")
+    fb = af.critique("I read your note today.\n\nOn Tue, Priya wrote:\n> I'm sorry, I'm listening.")
     assert not fb.element("apology").present and not fb.element("listens").present
 
 
@@ -125,3 +129,20 @@ def test_skipped_is_rendered_briefly() -> None:
     fb = af.critique(BOTTOM_QUOTED)
     assert "Not critiqued: sign-off (lines 5–6), quoted reply (lines 8–12)." in fb.to_text()
     assert "Not critiqued: sign-off (lines 5–6), quoted reply (lines 8–12)." in fb.to_markdown()
+
+
+ONE_LINE_PIECES = [
+    *["Hi Priya,", "Hey, ", "Thanks,", " Tom", "> ", "-- ", "—", "__", "Sent from my ", "x"],
+    *["---------- Forwarded message ---------", "-----Original Message-----", " "],
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(ONE_LINE_PIECES),
+        max_size=8,
+    ).map("".join)
+)
+def test_one_line_shortcut_agrees_with_the_line_by_line_reading(draft: str) -> None:
+    assert find_frame(draft) == frame._line_by_line(draft)
