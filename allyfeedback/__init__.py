@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "critique": "api",
     "critique_many": "api",
     "acritique": "api",
+    "critique_from_answer": "api",
     "LLMConfig": "config",
     "validate_draft": "api",
     "DEFAULT_MAX_CHARS": "api",
@@ -65,6 +66,7 @@ __all__ = [
     "__version__",
     "acritique",
     "critique",
+    "critique_from_answer",
     "critique_many",
     "evaluate",
     "load_ruleset",
@@ -72,7 +74,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import DEFAULT_MAX_CHARS, acritique, critique, critique_many, validate_draft
+    from .api import (
+        DEFAULT_MAX_CHARS,
+        acritique,
+        critique,
+        critique_from_answer,
+        critique_many,
+        validate_draft,
+    )
     from .config import LLMConfig
     from .errors import (
         AllyFeedbackError,

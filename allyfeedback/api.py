@@ -1,11 +1,13 @@
 """The public entry points: ``critique`` and friends.
 
-Input checks live here so every engine sees the same, valid input, and the rules
-result is built here so both engines share it (the LLM engine merges onto it).
+Input checks live here so every engine sees the same, valid input; this module decides
+which engine runs (``_prepare``), and hands the rule engine's work to ``rules_critique``
+and the model's to ``llm`` and ``merge``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -13,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from .engine import Analysis, analyze
 from .errors import (
     AllyFeedbackError,
     ConfigurationError,
@@ -21,14 +22,9 @@ from .errors import (
     InvalidDraftError,
     LLMError,
 )
-from .frame import find_frame, own_words
-from .models import SCHEMA_VERSION, Element, Feedback, Problem, Skipped, Usage
-from .revision import build_revision
+from .models import Feedback, Usage
+from .rules_critique import critique_rules
 from .ruleset import RuleSet, load_ruleset
-from .scoring import compute_score, compute_verdict, summarize
-from .taxonomy import ELEMENT_IDS
-from .text import lookalike_words, looks_english
-from .wording import tips
 
 if TYPE_CHECKING:
     from .config import LLMConfig
@@ -37,7 +33,7 @@ Backend = Literal["rules", "llm", "auto"]
 BACKENDS: tuple[str, ...] = ("rules", "llm", "auto")
 DEFAULT_MAX_CHARS = 10_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_LETTER = re.compile(r"[^\W\d_]")
+log = logging.getLogger("allyfeedback")
 
 
 def validate_draft(draft: object, max_chars: int = DEFAULT_MAX_CHARS, what: str = "draft") -> str:
@@ -80,194 +76,106 @@ def resolve_ruleset(
     return load_ruleset(rules, disable)
 
 
-def _warnings(draft: str) -> list[str]:
-    out = []
-    if not _LETTER.search(draft):
-        out.append("The draft has no words to check; the feedback covers only what is missing.")
-    elif not looks_english(draft):
-        out.append(
-            "The draft does not look like English. The rules are written for English, "
-            "so problems may be missed."
-        )
-    lookalikes = lookalike_words(draft)
-    if lookalikes:
-        out.append(
-            f"Some words mix in letters from another alphabet that look Latin "
-            f"({', '.join(repr(w) for w in lookalikes[:3])}); they were read as Latin letters."
-        )
-    return out
-
-
-def problems_from(analysis: Analysis) -> list[Problem]:
-    return [
-        Problem(
-            category=h.rule.category,  # type: ignore[arg-type]
-            quote=analysis.norm.original[h.start : h.end],
-            start=h.start,
-            end=h.end,
-            severity=h.rule.severity,
-            message=h.rule.message,
-            suggestion=h.rule.suggestion,
-            rule_id=h.rule.id,
-            source="rules",
-        )
-        for h in analysis.problems()
-    ]
-
-
-def elements_from(analysis: Analysis, situation: str | None = None) -> list[Element]:
-    """Each element, found or with a tip worded for the situation (or general)."""
-    out = []
-    tip = tips(situation)
-    for element_id in ELEMENT_IDS:
-        hit = analysis.first_element_hit(element_id)
-        if hit is None:
-            out.append(Element(id=element_id, present=False, tip=tip[element_id]))
-        else:
-            out.append(
-                Element(
-                    id=element_id,
-                    present=True,
-                    quote=analysis.norm.original[hit.start : hit.end],
-                    start=hit.start,
-                    end=hit.end,
-                    rule_id=hit.rule.id,
-                    source="rules",
-                )
-            )
-    return out
-
-
-def critique_rules(
-    draft: str, situation: str | None, ruleset: RuleSet, max_chars: int = DEFAULT_MAX_CHARS
-) -> Feedback:
-    """The rule engine's full critique of an already validated draft. Quoted replies,
-    forwards and signatures are not the writer's reply: findings there are left out."""
-    frame = find_frame(draft)
-    analysis = own_words(analyze(draft, ruleset), frame)
-    problems = problems_from(analysis)
-    elements = elements_from(analysis, situation)
-    return Feedback(
-        draft=draft,
-        situation=situation,
-        problems=problems,
-        elements=elements,
-        score=compute_score(problems, elements),
-        verdict=compute_verdict(problems, elements),
-        summary=summarize(problems, elements),
-        revision=build_revision(
-            draft, situation, ruleset, analysis, frame=frame, max_chars=max_chars
-        ),
-        source="rules",
-        warnings=_warnings(draft),
-        skipped=[Skipped(kind=b.kind, start=b.start, end=b.end) for b in frame.skipped],
-    )
-
-
-def _llm_config(
-    llm: LLMConfig | None,
-    model: str | None,
-    base_url: str | None,
-    timeout: float | None,
-    max_retries: int | None,
-    mode: str | None,
-    prompts_dir: str | None,
+def llm_config(
+    llm: LLMConfig | None = None,
+    *,
+    model: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+    mode: str | None = None,
+    prompts_dir: str | None = None,
 ) -> LLMConfig:
+    """The one way LLM settings are built: the flat arguments laid over ``llm`` (or the
+    defaults), then the environment filled in for what is still unset."""
     from .config import LLMConfig
 
-    cfg = llm or LLMConfig()
-    updates: dict[str, Any] = {
-        k: v
-        for k, v in {
-            "model": model,
-            "base_url": base_url,
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "mode": mode,
-            "prompts_dir": prompts_dir,
-        }.items()
-        if v is not None
+    if mode is not None and mode not in ("auto", "json_schema", "json_object"):
+        raise ConfigurationError(f"unknown mode {mode!r}; use auto, json_schema or json_object")
+    flat: dict[str, Any] = {
+        "model": model,
+        "base_url": base_url,
+        "timeout": timeout,
+        "max_retries": max_retries,
+        "mode": mode,
+        "prompts_dir": prompts_dir,
     }
-    if "mode" in updates and updates["mode"] not in ("auto", "json_schema", "json_object"):
-        raise ConfigurationError(
-            f"unknown mode {updates['mode']!r}; use auto, json_schema or json_object"
-        )
-    return replace(cfg, **updates).resolved()
+    return replace(
+        llm or LLMConfig(), **{k: v for k, v in flat.items() if v is not None}
+    ).resolved()
 
 
-@dataclass
-class _Plan:
-    """What one call will do, decided once from its arguments."""
+@dataclass(frozen=True)
+class _Call:
+    """What one call will do, decided once from its arguments. ``config`` is ``None``
+    when the rule engine alone runs, so nothing can reach a model."""
 
     draft: str
     situation: str | None
     ruleset: RuleSet
-    use_llm: bool
     config: LLMConfig | None
+    client: Any
     fallback: bool
     cache_path: str | None
-    max_chars: int = DEFAULT_MAX_CHARS
+    max_chars: int = DEFAULT_MAX_CHARS  # the revision is never longer
 
 
-def _plan(
+def _prepare(
     draft: object,
     situation: object,
     backend: str,
-    disable: Sequence[str],
-    rules: Sequence[str],
-    ruleset: RuleSet | None,
-    max_chars: int,
-    client: object,
-    llm: LLMConfig | None,
-    model: str | None,
-    base_url: str | None,
-    timeout: float | None,
-    max_retries: int | None,
-    mode: str | None,
-    prompts_dir: str | None,
-    fallback: bool,
-    cache: str | os.PathLike[str] | None,
-) -> _Plan:
+    *,
+    disable: Sequence[str] = (),
+    rules: Sequence[str] = (),
+    ruleset: RuleSet | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    client: Any = None,
+    llm: LLMConfig | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+    mode: str | None = None,
+    prompts_dir: str | None = None,
+    fallback: bool = True,
+    cache: str | os.PathLike[str] | None = None,
+) -> _Call:
+    """Check every argument and decide the engine; shared by ``critique`` and
+    ``acritique``. ``backend="auto"`` uses a model only when allyfeedback was pointed
+    at one (``config.model_requested``): ``OPENAI_API_KEY`` alone never sends a draft."""
+    from .config import model_requested
+
     if backend not in BACKENDS:
         raise ConfigurationError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     text = validate_draft(draft, max_chars)
     sit = _check_situation(situation, max_chars)
     rs = resolve_ruleset(ruleset, disable, rules)
-    config = None
-    use_llm = False
-    nothing_configured = (
+    use_llm = backend == "llm" or (
         backend == "auto"
-        and client is None
-        and llm is None
-        and base_url is None
-        and not os.environ.get("OPENAI_API_KEY")
-        and not os.environ.get("OPENAI_BASE_URL")
+        and model_requested(client=client, llm=llm, model=model, base_url=base_url)
     )
-    if backend != "rules" and not nothing_configured:
-        from .config import is_configured
+    config = None
+    if use_llm:
+        config = llm_config(
+            llm,
+            model=model,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            mode=mode,
+            prompts_dir=prompts_dir,
+        )
+    return _Call(text, sit, rs, config, client, fallback, str(cache) if cache else None, max_chars)
 
-        config = _llm_config(llm, model, base_url, timeout, max_retries, mode, prompts_dir)
-        use_llm = backend == "llm" or is_configured(config, client)
-    return _Plan(text, sit, rs, use_llm, config, fallback, str(cache) if cache else None, max_chars)
 
-
-def _cache_key(plan: _Plan, prompt_version: str) -> str:
-    from .cache import Cache
-
-    assert plan.config is not None
-    return Cache.key(
-        model=plan.config.model,
-        base_url=plan.config.base_url,
-        mode=plan.config.structured_mode,
-        prompt_version=prompt_version,
-        rules=[r.id for r in plan.ruleset],
-        schema=SCHEMA_VERSION,
-        draft=plan.draft,
-        situation=plan.situation,
-    )
+def _with_warning(fb: Feedback, warning: str | None) -> Feedback:
+    if not warning:
+        return fb
+    return fb.model_copy(update={"warnings": [*fb.warnings, warning]})
 
 
 def _fallback(rules_fb: Feedback, reason: str, usage: Usage | None) -> Feedback:
+    log.warning("allyfeedback: the model was not used: %s", reason)
     return rules_fb.model_copy(
         update={
             "fallback_reason": reason,
@@ -277,58 +185,57 @@ def _fallback(rules_fb: Feedback, reason: str, usage: Usage | None) -> Feedback:
     )
 
 
-def _cached(plan: _Plan) -> tuple[Any, str | None, Feedback | None]:
-    """The cache, the key for this call, and the cached result if there is one; looked
-    up before any other work, so a hit costs a lookup and a validation."""
-    if not plan.cache_path:
-        return None, None, None
-    from .cache import open_cache
-    from .prompts import load_prompts
-
-    assert plan.config is not None
-    store = open_cache(plan.cache_path)
-    key = _cache_key(plan, load_prompts(plan.config.prompts_dir).version)
-    return store, key, store.get(key)
-
-
 @dataclass
 class _Pending:
     """An LLM critique under way: the rules result, the conversation, and where to cache.
     Shared by ``critique`` and ``acritique``, which differ only in how they call."""
 
-    plan: _Plan
+    call: _Call
+    config: LLMConfig
     rules_fb: Feedback
     conv: Any
     store: Any
     key: str | None
 
     def failed(self, exc: LLMError) -> Feedback:
-        if not self.plan.fallback:
+        from .redact import scrub
+
+        exc = LLMError(scrub(str(exc), self.config.api_key))
+        if not self.call.fallback:
             raise exc
         return _fallback(self.rules_fb, str(exc), self.conv.usage)
 
     def finish(self, outcome: Any) -> Feedback:
         from .merge import merge
 
-        fb = merge(self.rules_fb, outcome, self.conv.prompts.version)
+        fb = merge(self.rules_fb, outcome, self.conv.prompts.version, self.config.api_key)
         if self.store is not None and self.key:
-            self.store.put(self.key, fb)
+            fb = _with_warning(fb, self.store.put(self.key, fb))
         return fb
 
 
-def _start(plan: _Plan) -> Feedback | _Pending:
+def _start(call: _Call) -> Feedback | _Pending:
     """The finished result (rules only, or a cache hit), or an LLM critique to run."""
-    if not plan.use_llm:
-        return critique_rules(plan.draft, plan.situation, plan.ruleset, plan.max_chars)
+    if call.config is None:
+        return critique_rules(call.draft, call.situation, call.ruleset, call.max_chars)
+    from .cache import cache_key, open_cache
     from .llm import new_conversation
+    from .prompts import load_prompts
 
-    assert plan.config is not None
-    store, key, hit = _cached(plan)
-    if hit is not None:
-        return hit
-    rules_fb = critique_rules(plan.draft, plan.situation, plan.ruleset, plan.max_chars)
-    conv = new_conversation(plan.draft, plan.situation, plan.config, plan.ruleset)
-    return _Pending(plan, rules_fb, conv, store, key)
+    store, key, cache_warning = None, None, None
+    if call.cache_path:  # looked up first, so a hit costs a lookup and a validation
+        store = open_cache(call.cache_path)
+        version = load_prompts(call.config.prompts_dir).version
+        key = cache_key(call.config, version, call.ruleset, call.draft, call.situation)
+        hit = store.get(key, call.draft, call.situation)
+        if hit is not None:
+            return hit
+        cache_warning = store.warning
+    rules_fb = _with_warning(
+        critique_rules(call.draft, call.situation, call.ruleset, call.max_chars), cache_warning
+    )
+    conv = new_conversation(call.draft, call.situation, call.config, call.ruleset)
+    return _Pending(call, call.config, rules_fb, conv, store, key)
 
 
 def critique(
@@ -354,8 +261,10 @@ def critique(
     """Critique ``draft``, the reply to the colleague who was hurt.
 
     ``situation`` (optional) says what happened; it fits the suggested revision.
-    ``backend``: ``"rules"`` (offline, deterministic), ``"llm"``, or ``"auto"`` (the LLM
-    when one is configured: ``client=``, ``OPENAI_API_KEY``, or a base URL; else rules).
+    ``backend``: ``"rules"`` (offline, deterministic), ``"llm"``, or ``"auto"`` (a model
+    only when allyfeedback was pointed at one: ``client=``, ``llm=``, ``model=``,
+    ``base_url=``, ``ALLYFEEDBACK_MODEL`` or ``ALLYFEEDBACK_BASE_URL``; else the rules.
+    ``OPENAI_API_KEY`` alone never switches engines).
     ``disable`` switches rules off by id or category; ``rules`` adds rule files.
     LLM settings: ``client`` (an ``openai.OpenAI``), or ``model``/``base_url``/
     ``timeout``/``max_retries``/``mode``/``prompts_dir``, or a whole ``llm=LLMConfig``.
@@ -364,14 +273,32 @@ def critique(
     Raises ``InvalidDraftError`` (a ValueError) for empty or oversized drafts and
     ``TypeError`` for non-strings.
     """
-    plan = _plan(**locals())
-    step = _start(plan)
+    call = _prepare(
+        draft,
+        situation,
+        backend,
+        disable=disable,
+        rules=rules,
+        ruleset=ruleset,
+        max_chars=max_chars,
+        client=client,
+        llm=llm,
+        model=model,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        mode=mode,
+        prompts_dir=prompts_dir,
+        fallback=fallback,
+        cache=cache,
+    )
+    step = _start(call)
     if isinstance(step, Feedback):
         return step
     from .llm import make_client, run
 
     try:
-        outcome = run(client or make_client(plan.config), step.conv)  # type: ignore[arg-type]
+        outcome = run(call.client or make_client(step.config), step.conv)
     except LLMError as exc:
         return step.failed(exc)
     return step.finish(outcome)
@@ -398,18 +325,96 @@ async def acritique(
     cache: str | os.PathLike[str] | None = None,
 ) -> Feedback:
     """``critique`` for asyncio code; ``client`` is an ``openai.AsyncOpenAI`` if given."""
-    plan = _plan(**locals())
-    step = _start(plan)
+    call = _prepare(
+        draft,
+        situation,
+        backend,
+        disable=disable,
+        rules=rules,
+        ruleset=ruleset,
+        max_chars=max_chars,
+        client=client,
+        llm=llm,
+        model=model,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        mode=mode,
+        prompts_dir=prompts_dir,
+        fallback=fallback,
+        cache=cache,
+    )
+    step = _start(call)
     if isinstance(step, Feedback):
         return step
     from .llm import arun, make_client
 
     try:
-        client = client or make_client(plan.config, asynchronous=True)  # type: ignore[arg-type]
-        outcome = await arun(client, step.conv)
+        outcome = await arun(call.client or make_client(step.config, asynchronous=True), step.conv)
     except LLMError as exc:
         return step.failed(exc)
     return step.finish(outcome)
+
+
+def critique_traced(
+    draft: str, situation: str | None = None, **options: Any
+) -> tuple[Feedback, set[str] | None]:
+    """``critique(..., backend="llm")`` without the cache, and the labels the model's own
+    answer gives (its grounded problems and the elements it marked present; ``None``
+    when it fell back), for measuring the merge against the model alone."""
+    options = {**options, "cache": None}
+    call = _prepare(draft, situation, "llm", **options)
+    step = _start(call)
+    assert isinstance(step, _Pending)
+    from .llm import make_client, run
+
+    try:
+        outcome = run(call.client or make_client(step.config), step.conv)
+    except LLMError as exc:
+        return step.failed(exc), None
+    raw = {p.category for p, _, _ in outcome.grounded_problems} | set(outcome.grounded_elements)
+    return step.finish(outcome), raw
+
+
+def critique_from_answer(
+    draft: str,
+    answer: str,
+    situation: str | None = None,
+    *,
+    disable: Sequence[str] = (),
+    rules: Sequence[str] = (),
+    ruleset: RuleSet | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    llm: LLMConfig | None = None,
+    usage: Usage | None = None,
+    fallback: bool = True,
+) -> Feedback:
+    """The merged ``Feedback`` for one model answer obtained elsewhere (a provider's batch
+    job, a replay): ``answer`` is the message content the model returned for this draft's
+    prompts. It is validated and grounded exactly as a live answer is, with no re-ask;
+    an unusable answer falls back to the rules (or raises ``LLMError`` when
+    ``fallback=False``). ``usage`` is the tokens that answer cost."""
+    from .llm import outcome_from_answer
+    from .prompts import load_prompts
+
+    rs = resolve_ruleset(ruleset, disable, rules)
+    text = validate_draft(draft, max_chars)
+    sit = _check_situation(situation, max_chars)
+    config = llm_config(llm)
+    rules_fb = critique_rules(text, sit, rs, max_chars)
+    spent = usage.model_copy() if usage else Usage(attempts=1)
+    try:
+        outcome = outcome_from_answer(answer, text, config, rs, spent)
+    except LLMError as exc:
+        from .redact import scrub
+
+        error = LLMError(scrub(str(exc), config.api_key))
+        if not fallback:
+            raise error from None
+        return _fallback(rules_fb, str(error), spent)
+    from .merge import merge
+
+    return merge(rules_fb, outcome, load_prompts(config.prompts_dir).version, config.api_key)
 
 
 def critique_many(
@@ -419,6 +424,7 @@ def critique_many(
     *,
     situations: Sequence[str | None] | None = None,
     concurrency: int = 4,
+    jobs: int | None = 1,
     on_progress: Callable[[int, int], None] | None = None,
     **options: Any,
 ) -> list[Feedback | Exception]:
@@ -427,7 +433,8 @@ def critique_many(
     A draft that cannot be critiqued (empty, wrong type, or the model failing with
     ``fallback=False``) gets its exception in its place instead of stopping the batch.
     LLM calls run ``concurrency`` at a time in threads (sharing one client); the rule
-    engine runs in the calling thread. ``on_progress(done, total)`` is called after each.
+    engine runs in the calling thread, or in ``jobs`` processes (``None``: one per core;
+    the options must then be picklable). ``on_progress(done, total)`` is called after each.
     """
     items = list(drafts)
     if situations is not None and len(situations) != len(items):
@@ -446,6 +453,15 @@ def critique_many(
             return exc
 
     uses_llm = backend == "llm" or (backend == "auto" and _would_use_llm(options))
+    if not uses_llm and total > 1 and jobs != 1:
+        from functools import partial
+
+        from .parallel import check_jobs, critique_in_processes
+
+        critic = partial(critique, backend="rules", **options)
+        return critique_in_processes(
+            critic, list(zip(items, sits, strict=True)), check_jobs(jobs), on_progress
+        )
     if uses_llm and concurrency > 1 and total > 1:
         if options.get("client") is None:
             from .llm import make_client
@@ -469,18 +485,23 @@ def critique_many(
 
 def _options_config(options: dict[str, Any]) -> LLMConfig:
     """The LLM settings among ``critique``'s keyword options."""
-    return _llm_config(
+    return llm_config(
         options.get("llm"),
-        options.get("model"),
-        options.get("base_url"),
-        options.get("timeout"),
-        options.get("max_retries"),
-        options.get("mode"),
-        options.get("prompts_dir"),
+        model=options.get("model"),
+        base_url=options.get("base_url"),
+        timeout=options.get("timeout"),
+        max_retries=options.get("max_retries"),
+        mode=options.get("mode"),
+        prompts_dir=options.get("prompts_dir"),
     )
 
 
 def _would_use_llm(options: dict[str, Any]) -> bool:
-    from .config import is_configured
+    from .config import model_requested
 
-    return is_configured(_options_config(options), options.get("client"))
+    return model_requested(
+        client=options.get("client"),
+        llm=options.get("llm"),
+        model=options.get("model"),
+        base_url=options.get("base_url"),
+    )

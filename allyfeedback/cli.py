@@ -19,7 +19,8 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO
+from functools import partial
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .errors import AllyFeedbackError, DraftTooLongError, InvalidDraftError
@@ -28,6 +29,9 @@ from .formats import FORMATS, Checked, write_results
 from .render import terminal_safe
 
 if TYPE_CHECKING:
+    from .batch import BatchReport
+    from .batch_input import BadLine
+    from .evaluation import Report
     from .models import Feedback
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -112,7 +116,8 @@ def _common_engine_args(p: argparse.ArgumentParser) -> None:
     llm.add_argument(
         "--base-url",
         metavar="URL",
-        help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (default: $OPENAI_BASE_URL)",
+        help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 "
+        "(default: $ALLYFEEDBACK_BASE_URL, else $OPENAI_BASE_URL)",
     )
     llm.add_argument(
         "--mode",
@@ -242,9 +247,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="critiques at once (for the LLM engine; results then come in finishing order)",
     )
+    batch.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes for the rule engine (default: one per core); results stay in order",
+    )
+    batch.add_argument(
+        "--provider-batch",
+        action="store_true",
+        help="with --backend llm: send all drafts through the provider's batch engine "
+        "(OpenAI Batch API: half the price, results within 24 hours; a rerun resumes)",
+    )
+    batch.add_argument(
+        "--poll-every",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="with --provider-batch: seconds between checks of the batch (default 30)",
+    )
     _common_engine_args(batch)
 
     sub.add_parser("schema", help="print the JSON Schema of the Feedback result", parents=[verbose])
+
+    cache = sub.add_parser("cache", help="show or clear the LLM cache file", parents=[verbose])
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--cache", metavar="FILE", help="the cache file (default: from settings)")
+    cache.add_argument("--config", metavar="FILE", help="settings file")
 
     coach = sub.add_parser(
         "coach", help="revise a draft with feedback, interactively", parents=[verbose]
@@ -312,7 +342,8 @@ def _failed(results: Sequence[Checked], fail_on: str) -> bool:
         return False
     if fail_on == "not-ready":
         return any(r.feedback.verdict != "ready" for r in results)
-    return any(r.feedback.problems for r in results)
+    # A disputed finding (the model did not confirm it) is shown, not scored, not a failure.
+    return any(not p.disputed for r in results for p in r.feedback.problems)
 
 
 def _cmd_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -386,25 +417,33 @@ def _cmd_rules(args: argparse.Namespace, stdout: TextIO) -> int:
     return EXIT_OK
 
 
-def _critic(args: argparse.Namespace) -> Callable[[str, str | None], Feedback]:
-    """``critique`` with the engine settings of this command line."""
+def _critique_here(text: str, situation: str | None, **options: Any) -> Feedback:
+    """``critique``, with the command line's hint for a too-long draft. A module-level
+    function, so that ``batch --jobs`` can send it to worker processes."""
     from .api import critique
 
-    options = _engine_options(args)
+    try:
+        return critique(text, situation, **options)
+    except DraftTooLongError as exc:  # the library's hint is for Python callers
+        raise DraftTooLongError(_MAX_CHARS_HINT.sub("--max-chars N", str(exc))) from None
 
-    def critic(text: str, situation: str | None) -> Feedback:
-        try:
-            return critique(text, situation, backend=args.backend, **options)  # type: ignore[arg-type]
-        except DraftTooLongError as exc:  # the library's hint is for Python callers
-            raise DraftTooLongError(_MAX_CHARS_HINT.sub("--max-chars N", str(exc))) from None
 
-    return critic
+def _critic(args: argparse.Namespace) -> Callable[[str, str | None], Feedback]:
+    """``critique`` with the engine settings of this command line."""
+    return partial(_critique_here, backend=args.backend, **_engine_options(args))  # type: ignore[arg-type]
 
 
 def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .evaluation import evaluate, load_examples
 
     examples = load_examples(args.file)
+    if args.backend == "llm":  # rules, the model's raw answer and the merge side by side
+        from .comparison import compare
+
+        side = compare(examples, _engine_options(args))
+        out = json.dumps(side.as_dict(), indent=2) if args.format == "json" else side.to_text()
+        stdout.write(out + "\n")
+        return _against_min_f1(args, side.merged, stderr)  # --min-f1 holds the merged result
     try:
         report = evaluate(examples, _critic(args), by=args.by)
     except AllyFeedbackError as exc:  # a draft the engine refused: say which file
@@ -421,6 +460,11 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if args.errors:
             for i, missed, extra in report.errors:
                 stdout.write(f"{i}: missed {missed or '-'}; extra {extra or '-'}\n")
+    return _against_min_f1(args, report, stderr)
+
+
+def _against_min_f1(args: argparse.Namespace, report: Report, stderr: TextIO) -> int:
+    """The exit code for ``eval --min-f1``: 1 below it (or with nothing to measure)."""
     if args.min_f1 is not None and not report.micro.measured:
         stderr.write("allyfeedback: no label to measure, so no F1 to hold to --min-f1\n")
         return EXIT_PROBLEMS
@@ -431,26 +475,100 @@ def _cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
+def _batch_uses_rules(args: argparse.Namespace) -> bool:
+    """Whether this batch runs the rule engine alone (so it can use processes), decided
+    as ``critique_many`` decides it."""
+    from .api import _would_use_llm
+
+    if args.backend != "auto":
+        return bool(args.backend == "rules")
+    return not _would_use_llm(_engine_options(args))
+
+
 def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
     from .batch import run_batch
+    from .parallel import check_jobs
 
+    def bad_line(line: BadLine) -> None:
+        stderr.write(f"allyfeedback: {args.input}:{line.line}: skipped: {line.message}\n")
+        stderr.flush()
+
+    if args.provider_batch:
+        return _cmd_provider_batch(args, stderr, bad_line)
+    rules_only = _batch_uses_rules(args)
+    if args.jobs is not None and args.jobs != 1 and not rules_only:
+        raise AllyFeedbackError(
+            "--jobs runs the rule engine in processes; for the LLM engine use --concurrency"
+        )
+    critic = _critic(args)
     try:
         report = run_batch(
             args.input,
             args.out,
-            _critic(args),
+            critic,
             progress=stderr if stderr.isatty() else None,
             concurrency=args.concurrency,
+            # One per core unless threads were asked for (both at once is refused).
+            jobs=check_jobs(args.jobs)
+            if rules_only and (args.jobs is not None or args.concurrency == 1)
+            else 1,
+            on_bad_line=bad_line,
         )
     except OSError as exc:
-        raise AllyFeedbackError(f"cannot read or write: {exc.strerror or exc}") from None
-    for lineno, message in report.bad_lines:
-        stderr.write(f"allyfeedback: {args.input}:{lineno}: skipped: {message}\n")
+        raise AllyFeedbackError(
+            f"cannot read or write {exc.filename or args.out}: {exc.strerror or exc}"
+        ) from None
+    return _batch_summary(report, stderr)
+
+
+def _batch_summary(report: BatchReport, stderr: TextIO) -> int:
+    fell_back = f", {report.fallbacks} fell back to the rules" if report.fallbacks else ""
     stderr.write(
         f"{report.written} written, {report.skipped} already done, "
-        f"{report.failed} failed, {len(report.bad_lines)} bad lines\n"
+        f"{report.failed} failed, {len(report.bad_lines)} bad lines{fell_back}\n"
     )
     return EXIT_PROBLEMS if report.bad_lines or report.failed else EXIT_OK
+
+
+def _cmd_provider_batch(
+    args: argparse.Namespace, stderr: TextIO, bad_line: Callable[[BadLine], None]
+) -> int:
+    from .config import LLMConfig
+    from .provider_batch import run_provider_batch
+
+    if args.backend != "llm":
+        raise AllyFeedbackError("--provider-batch sends drafts to a model: add --backend llm")
+    flat = {
+        "model": args.model,
+        "base_url": args.base_url,
+        "timeout": args.timeout,
+        "max_retries": args.max_retries,
+        "mode": args.mode,
+        "prompts_dir": args.prompts,
+    }
+
+    def status(message: str) -> None:
+        stderr.write(f"allyfeedback: {message}\n")
+        stderr.flush()
+
+    try:
+        report = run_provider_batch(
+            args.input,
+            args.out,
+            llm=LLMConfig(**{k: v for k, v in flat.items() if v is not None}),
+            disable=args.disable,
+            rules=args.rules,
+            max_chars=args.max_chars,
+            fallback=args.fallback,
+            poll_every=args.poll_every,
+            progress=stderr if stderr.isatty() else None,
+            on_status=status,
+            on_bad_line=bad_line,
+        )
+    except KeyboardInterrupt:
+        status("the batch goes on at the provider: run the same command again to collect it")
+        raise
+    return _batch_summary(report, stderr)
 
 
 def _cmd_coach(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -466,6 +584,22 @@ def _cmd_coach(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         return run_coach(text, stdout, critic, color=color, max_chars=args.max_chars)
     finally:
         text.detach()  # leave the process's stdin open
+
+
+def _cmd_cache(args: argparse.Namespace, stdout: TextIO) -> int:
+    from .cache import open_cache
+    from .settings import resolve_settings
+
+    path = args.cache or resolve_settings(args.config).cache
+    if not path:
+        raise AllyFeedbackError("no cache file: pass --cache FILE or set cache in your settings")
+    store = open_cache(path)
+    if args.action == "clear":
+        stdout.write(f"{store.clear()} cached critiques deleted from {store.path}\n")
+    else:
+        info = store.info()
+        stdout.write(f"{info['path']}: {info['entries']} cached critiques, {info['bytes']} bytes\n")
+    return EXIT_OK
 
 
 def _cmd_schema(stdout: TextIO) -> int:
@@ -512,6 +646,8 @@ def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO
         return _cmd_batch(args, stderr)
     if args.command == "schema":
         return _cmd_schema(stdout)
+    if args.command == "cache":
+        return _cmd_cache(args, stdout)
     if args.command == "coach":
         return _cmd_coach(args, stdin, stdout)
     return _cmd_eval(args, stdout, stderr)

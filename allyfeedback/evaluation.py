@@ -11,7 +11,7 @@ holding. A figure with nothing to measure (recall of a label no draft carries) i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -279,6 +279,19 @@ def evaluate(
         for name in by:
             value = getattr(ex, name) or UNGROUPED
             report.groups[name].setdefault(value, _empty_report()).tally(ex.labels, predicted)
+        if predicted != ex.labels:
+            report.errors.append(
+                (ex.id, sorted(ex.labels - predicted), sorted(predicted - ex.labels))
+            )
+    return report
+
+
+def score_predictions(examples: Sequence[Example], predictions: Sequence[set[str]]) -> Report:
+    """A report for label sets predicted elsewhere (one per example, in order), as
+    ``evaluate`` counts them; ``comparison.py`` scores three engines' labels with it."""
+    report = _empty_report()
+    for ex, predicted in zip(examples, predictions, strict=True):
+        report.tally(ex.labels, predicted)
         if predicted != ex.labels:
             report.errors.append(
                 (ex.id, sorted(ex.labels - predicted), sorted(predicted - ex.labels))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from . import __version__
-from .render import markdown_escape, terminal_safe
+from .render import DISPUTED, markdown_escape, terminal_safe
 from .taxonomy import TITLES
 
 if TYPE_CHECKING:
@@ -114,8 +114,12 @@ def sarif_log(results: Sequence[Checked]) -> dict[str, Any]:
             sarif_results.append(
                 {
                     "ruleId": p.rule_id,
-                    "level": SARIF_LEVEL[p.severity],
-                    "message": {"text": f"{p.title}: “{p.quote}”. {p.message} {p.suggestion}"},
+                    "level": "note" if p.disputed else SARIF_LEVEL[p.severity],
+                    "message": {
+                        "text": f"{p.title}: “{p.quote}”. {p.message} {p.suggestion}"
+                        + (DISPUTED if p.disputed else "")
+                    },
+                    "properties": {"engine": r.feedback.engine, "disputed": p.disputed},
                     "locations": [
                         {
                             "physicalLocation": {
@@ -187,6 +191,8 @@ def github_annotation(name: str, p: Problem) -> str:
     """``::error file=...,line=...::message``: an annotation on the line of the problem.
     Values are escaped as GitHub requires, so a draft cannot start a command of its own."""
     level = {"high": "error", "medium": "warning", "low": "notice"}[p.severity]
+    if p.disputed:  # shown, not scored: the model did not confirm it
+        level = "notice"
     end_line, end_column = _end(p)
     props = {
         "file": name,
@@ -197,5 +203,8 @@ def github_annotation(name: str, p: Problem) -> str:
         "title": f"allyfeedback {p.rule_id}",
     }
     head = ",".join(f"{k}={_gh_property(terminal_safe(v))}" for k, v in props.items())
-    text = terminal_safe(f"{p.title}: “{p.quote}”. {p.message} Instead: {p.suggestion}")
+    text = terminal_safe(
+        f"{p.title}: “{p.quote}”. {p.message} Instead: {p.suggestion}"
+        + (DISPUTED if p.disputed else "")
+    )
     return f"::{level} {head}::{_gh_data(text)}"

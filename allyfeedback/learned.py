@@ -118,3 +118,34 @@ def label_sentences(
 
 def _logit(p: float) -> float:
     return math.inf if p >= 1.0 else -math.inf if p <= 0.0 else math.log(p / (1.0 - p))
+
+
+# What a person reads for a learned finding: general words, true of every situation,
+# since the model says which sentence shows a label, not which phrasing rule it broke.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "centering_self": (
+        "This turns the moment toward you: your feelings, intentions or record. "
+        "Right now the reply is about what happened to them.",
+        "Leave out how you feel and what you meant; say what you did and ask what they need.",
+    ),
+    "derailing": (
+        "This moves the reply away from what you did, to a wider topic or to other people.",
+        "Stay with the specific harm. If the wider issue matters, raise it another time.",
+    ),
+    "victim_blaming": (
+        "This puts some of the responsibility on them: what they did, said or felt.",
+        "Take the responsibility yourself: say what you did and that it was yours to get right.",
+    ),
+    "defending": (
+        "This explains or excuses what happened, which reads as a case for the defence.",
+        "Drop the explanation; name what you did and its effect on them.",
+    ),
+    "non_apology": (
+        "This apology is conditional, hides who did it, or is taken back, so it does not land.",
+        "Apologise plainly for what you did: “I'm sorry I …”.",
+    ),
+    "minimizing": (
+        "This makes the harm sound smaller than it was for them.",
+        "Let the harm be as big as it was for them; don't size it for them.",
+    ),
+}

@@ -1,15 +1,20 @@
-"""The LLM engine's client side: configuration, the request, validation and re-asks.
+"""The LLM engine's client side: the request, reading the answer, validation and re-asks.
+(Settings live in ``config.py``; merging the answer onto the rules, in ``merge.py``.)
 
 Following instructor's lessons: the answer is validated against a Pydantic model, a
 failed validation or an ungrounded quote is re-asked *with the error* (a bounded number of
 times, by tenacity), nothing is retried blindly, the caller's inputs are never mutated,
 and every attempt's token usage is counted. Transport faults (429, 5xx, timeouts,
 Retry-After) are retried by the OpenAI SDK itself (``max_retries``), never by us too.
+A malformed answer (no choices, no message, an HTML page, odd usage figures) is an
+``LLMError``, never a crash. Attempts, re-asks and fallbacks are logged on the
+``allyfeedback`` logger, without the draft.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,9 +36,13 @@ from .errors import ConfigurationError, LLMError
 from .grounding import locate
 from .models import Usage
 from .prompts import Prompts, critique_prompt, load_prompts, system_prompt
+from .redact import scrub
 from .ruleset import RuleSet
 from .taxonomy import ElementId, ProblemId
-from .text import normalize
+from .text import normalize, sentence_spans
+
+log = logging.getLogger("allyfeedback")
+__all__ = ["Conversation", "LLMCritique", "Outcome", "arun", "json_mode_schema", "run", "scrub"]
 
 
 # --- what the model must answer -------------------------------------------------------
@@ -85,20 +94,11 @@ def make_client(config: LLMConfig, asynchronous: bool = False) -> Any:
     )
 
 
-_KEYLIKE = re.compile(r"(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+", re.IGNORECASE)
-
-
-def scrub(text: str, secret: str | None = None) -> str:
-    """Remove anything key-like from text that may reach an error, a log or a result."""
-    if secret:
-        text = text.replace(secret, "[redacted]")
-    return _KEYLIKE.sub("[redacted]", text)
-
-
 # --- one critique, as a conversation with bounded re-asks ------------------------------
 # Final outcomes, never retried, whether the SDK raises them (parse) or we read them.
 _CUT_OFF = "the model's answer was cut off at the token limit (max_tokens)"
 _FILTERED = "the provider's content filter stopped the model's answer"
+_MALFORMED = "the server's answer was not a chat completion"
 
 
 class _Reask(Exception):
@@ -114,6 +114,7 @@ class Outcome:
     revision: str | None
     usage: Usage
     model: str
+    truncated_lists: bool = False  # the answer filled the schema's problem list
 
 
 class Conversation:
@@ -134,7 +135,8 @@ class Conversation:
         self.ruleset = ruleset
         self.prompts = prompts
         self.mode = config.structured_mode
-        self.schema = json_mode_schema()
+        self.max_problems = problem_limit(draft)
+        self.schema = json_mode_schema(self.max_problems, revision_limit(draft))
         self.messages: list[dict[str, str]] = [
             {"role": "system", "content": system_prompt(prompts)},
             {"role": "user", "content": critique_prompt(prompts, draft, situation)},
@@ -148,7 +150,7 @@ class Conversation:
             "model": self.model,
             "messages": list(self.messages),
             "temperature": self.config.temperature,
-            "max_tokens": self.config.max_tokens,
+            "max_tokens": self.config.answer_budget(self.draft),
         }
         if self.mode == "json_schema":
             kwargs["response_format"] = LLMCritique
@@ -157,25 +159,35 @@ class Conversation:
         return kwargs
 
     def count(self, completion: Any) -> None:
+        """Add one attempt's tokens; figures that are not whole numbers count as 0."""
         usage = getattr(completion, "usage", None)
         self.usage.attempts += 1
-        if usage is not None:
-            self.usage.prompt_tokens += usage.prompt_tokens or 0
-            self.usage.completion_tokens += usage.completion_tokens or 0
-            self.usage.total_tokens += usage.total_tokens or 0
+        for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
+            value = getattr(usage, name, None)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                setattr(self.usage, name, getattr(self.usage, name) + value)
+        log.info(
+            "allyfeedback: model answer %d (%d prompt + %d completion tokens so far)",
+            self.usage.attempts,
+            self.usage.prompt_tokens,
+            self.usage.completion_tokens,
+        )
 
     # answer --------------------------------------------------------------------------
     def read(self, completion: Any, final: bool) -> LLMCritique:
         """Turn one completion into a critique, or raise ``_Reask`` / ``LLMError``."""
-        choice = completion.choices[0]
-        message = choice.message
-        if getattr(message, "refusal", None):
-            raise LLMError(f"the model refused to review this draft ({message.refusal[:200]})")
-        if choice.finish_reason == "length":
+        message, finish = _message(completion)
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            text = scrub(str(refusal), self.config.api_key)[:200]
+            raise LLMError(f"the model refused to review this draft ({text})")
+        if finish == "length":
             raise LLMError(_CUT_OFF)
-        if choice.finish_reason == "content_filter":
+        if finish == "content_filter":
             raise LLMError(_FILTERED)
-        content = message.content or ""
+        content = getattr(message, "content", None)
+        if not isinstance(content, str):
+            content = ""
         parsed = getattr(message, "parsed", None)
         if isinstance(parsed, LLMCritique):
             return parsed
@@ -192,6 +204,7 @@ class Conversation:
     def _reask(self, content: str, error: str, missing: list[str], final: bool) -> None:
         if final:
             raise LLMError(f"the model's answer could not be used: {error}")
+        log.info("allyfeedback: re-asking the model: %s", error)
         if content:
             self.messages.append({"role": "assistant", "content": content})
         self.messages.append(
@@ -227,7 +240,12 @@ class Conversation:
                 missing[:10],
                 final=False,
             )
-        return Outcome(critique, problems, elements, len(missing), None, self.usage, self.model)
+        if missing:
+            log.info("allyfeedback: %d ungrounded model quote(s) dropped", len(missing))
+        full = self.mode == "json_object" and len(critique.problems) >= self.max_problems
+        return Outcome(
+            critique, problems, elements, len(missing), None, self.usage, self.model, full
+        )
 
     # revision ------------------------------------------------------------------------
     def revision_problems(self, revision: str) -> list[dict[str, str]]:
@@ -253,6 +271,19 @@ class Conversation:
         self.messages.append(
             {"role": "user", "content": self.prompts.render("revision.j2", problems=problems)}
         )
+
+
+def _message(completion: Any) -> tuple[Any, Any]:
+    """The first choice's message and finish reason, or ``LLMError`` for anything that
+    is not a chat completion (no choices, ``null``, no message, an HTML page)."""
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, (list, tuple)) or not choices:
+        raise LLMError(f"{_MALFORMED} (no choices)")
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    if message is None:
+        raise LLMError(f"{_MALFORMED} (no message)")
+    return message, getattr(choice, "finish_reason", None)
 
 
 def _short_validation_error(exc: ValidationError) -> str:
@@ -323,6 +354,8 @@ def _translate(exc: Exception, conv: Conversation) -> Exception:
         return finish
     if _is_api_error(exc):
         return _api_error(exc, conv.config)
+    if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):  # a 200 that is not JSON
+        return LLMError(f"{_MALFORMED} (not JSON)")
     return exc
 
 
@@ -341,6 +374,7 @@ def _step(conv: Conversation, call: Callable[[], Any], n: int) -> Outcome:
     except Exception as exc:
         raise _translate(exc, conv) from None
     conv.count(completion)
+    log.debug("allyfeedback: attempt %d of %d", n, conv.config.max_reasks + 1)
     return conv.ground(conv.read(completion, final), final)
 
 
@@ -430,20 +464,47 @@ def new_conversation(
     return Conversation(draft, situation, config, ruleset, load_prompts(config.prompts_dir))
 
 
-@lru_cache(maxsize=1)
-def json_mode_schema() -> dict[str, Any]:
-    """The answer's JSON Schema for JSON mode, with size limits added.
+def problem_limit(draft: str) -> int:
+    """How many problems a JSON-mode answer may list: 6 for a short draft, two per
+    sentence for a long one (up to 40), so a grammar-constrained server neither runs on
+    forever nor cuts a long draft's findings short."""
+    return max(6, min(40, 2 * len(sentence_spans(draft))))
 
-    Servers that turn a schema into a decoding grammar (llama.cpp) then cannot run on
-    forever; OpenAI's strict structured outputs get the plain model instead. Built once
-    per process (callers only read it).
-    """
+
+def revision_limit(draft: str) -> int:
+    """The longest revision a JSON-mode answer may hold: 700 characters, or the
+    draft's own length for a longer draft (up to 4,000)."""
+    return max(700, min(4000, len(draft)))
+
+
+def outcome_from_answer(
+    content: str, draft: str, config: LLMConfig, ruleset: RuleSet, usage: Usage
+) -> Outcome:
+    """One model answer obtained elsewhere (a provider batch, a replay), validated and
+    grounded as a live one is, with no re-ask; ``LLMError`` when it cannot be used."""
+    conv = Conversation(draft, None, config, ruleset, load_prompts(config.prompts_dir))
+    conv.usage = usage
+    try:
+        critique = LLMCritique.model_validate(json.loads(content, strict=False))
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise LLMError(f"the model's answer could not be used: not valid JSON ({exc})") from None
+    except ValidationError as exc:
+        error = _short_validation_error(exc)
+        raise LLMError(f"the model's answer could not be used: {error}") from None
+    outcome = conv.ground(critique, final=True)
+    if not conv.revision_problems(critique.revision):
+        outcome.revision = critique.revision
+    return outcome
+
+
+@lru_cache(maxsize=64)
+def _schema_text(max_problems: int, max_revision: int) -> str:
     schema = LLMCritique.model_json_schema()
     props = schema["properties"]
-    props["problems"]["maxItems"] = 6
+    props["problems"]["maxItems"] = max_problems
     props["elements"]["maxItems"] = 6
     props["summary"]["maxLength"] = 240
-    props["revision"]["maxLength"] = 700
+    props["revision"]["maxLength"] = max_revision
     for name, limits in (
         ("LLMProblem", {"quote": 160, "why": 160, "instead": 160}),
         ("LLMElement", {"quote": 160}),
@@ -453,4 +514,14 @@ def json_mode_schema() -> dict[str, Any]:
             for option in target.get("anyOf", [target]):
                 if option.get("type") == "string":
                     option["maxLength"] = limit
-    return schema
+    return json.dumps(schema)
+
+
+def json_mode_schema(max_problems: int = 6, max_revision: int = 700) -> dict[str, Any]:
+    """The answer's JSON Schema for JSON mode, with size limits added.
+
+    Servers that turn a schema into a decoding grammar (llama.cpp) then cannot run on
+    forever; OpenAI's strict structured outputs get the plain model instead. Each call
+    returns a fresh copy, so a caller that edits it changes nobody else's.
+    """
+    return json.loads(_schema_text(max_problems, max_revision))  # type: ignore[no-any-return]

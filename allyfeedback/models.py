@@ -75,6 +75,10 @@ class Problem(_Span):
     suggestion: str = Field(description="What to write instead.")
     rule_id: str = Field(description="The rule (or 'llm.<category>') that found it.")
     source: FindingSource = "rules"
+    disputed: bool = Field(
+        default=False,
+        description="A rule finding the model reviewed and did not confirm: shown, not scored.",
+    )
 
     @property
     def title(self) -> str:
@@ -89,10 +93,19 @@ class Element(_Span):
     tip: str | None = Field(default=None, description="How to add it, when missing.")
     rule_id: str | None = None
     source: FindingSource | None = None
+    disputed: bool = Field(
+        default=False,
+        description="Found by the rules, judged absent by the model: shown, not scored.",
+    )
 
     @property
     def title(self) -> str:
         return TITLES[self.id]
+
+    @property
+    def counted(self) -> bool:
+        """Present and not disputed: what the score and verdict use."""
+        return self.present and not self.disputed
 
 
 class Skipped(BaseModel):
@@ -161,18 +174,28 @@ class Feedback(BaseModel):
     # Convenience views -------------------------------------------------------------
     @property
     def problem_ids(self) -> list[str]:
-        """Distinct problem categories found, in taxonomy order."""
-        found = {p.category for p in self.problems}
+        """Distinct problem categories found, in taxonomy order (disputed ones left out,
+        as the score leaves them out)."""
+        found = {p.category for p in self.problems if not p.disputed}
         return [c for c in TITLES if c in found]
 
     @property
     def element_ids(self) -> list[str]:
-        """Element ids present in the draft, in taxonomy order."""
-        return [e.id for e in self.elements if e.present]
+        """Element ids present in the draft and counted, in taxonomy order."""
+        return [e.id for e in self.elements if e.counted]
 
     @property
     def missing(self) -> list[str]:
-        return [e.id for e in self.elements if not e.present]
+        return [e.id for e in self.elements if not e.counted]
+
+    @property
+    def engine(self) -> str:
+        """Which engine ran, in words every output shows."""
+        if self.fallback_reason:
+            return "rules (the model was not used)"
+        if self.source == "rules":
+            return "rules (offline)"
+        return f"rules + model {self.model}" if self.source == "hybrid" else f"model {self.model}"
 
     def element(self, element_id: str) -> Element:
         for e in self.elements:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -36,12 +37,13 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "prompts"
 
 
+_TAG = re.compile(r"<(/?)\s*(draft|situation)", re.IGNORECASE)
+
+
 def fence(value: object) -> str:
-    """Keep user text from closing or opening the tags that delimit it."""
-    text = str(value)
-    for tag in ("draft", "situation"):
-        text = text.replace(f"</{tag}", f"</ {tag}").replace(f"<{tag}", f"< {tag}")
-    return text
+    """Keep user text from closing or opening the tags that delimit it, in any letter
+    case and spacing (``</DRAFT>``, ``< /draft``)."""
+    return _TAG.sub(lambda m: f"<{m.group(1)} {m.group(2)}", str(value))
 
 
 @dataclass(frozen=True)
@@ -59,24 +61,40 @@ class Prompts:
             raise ConfigurationError(f"prompt template {name}: {exc}") from None
 
 
-@lru_cache(maxsize=8)
 def load_prompts(folder: str | None = None) -> Prompts:
-    """Load templates from ``folder`` (default: the built-in ones)."""
+    """Load templates from ``folder`` (default: the built-in ones). Keyed on the files'
+    modification time and size, so an edited template is picked up by the next call,
+    without a restart; the version names their content (a hash of the text)."""
     path = Path(folder) if folder else builtin_dir()
-    missing = [t for t in TEMPLATES if not (path / t).is_file()]
-    if missing:
-        raise ConfigurationError(f"prompt folder {path} lacks {', '.join(missing)}")
+    stamps = []
+    for t in TEMPLATES:
+        try:
+            st = (path / t).stat()
+        except OSError:
+            st = None
+        if st is None or not (path / t).is_file():
+            missing = [t for t in TEMPLATES if not (path / t).is_file()]
+            raise ConfigurationError(f"prompt folder {path} lacks {', '.join(missing)}")
+        stamps.append((st.st_mtime_ns, st.st_size))
+    return _load(str(path), tuple(stamps))
+
+
+@lru_cache(maxsize=16)
+def _load(folder: str, stamps: tuple[tuple[int, int], ...]) -> Prompts:
+    path = Path(folder)
+    templates = {t: (path / t).read_text(encoding="utf-8") for t in TEMPLATES}
+    digest = hashlib.sha256()
+    for t in TEMPLATES:
+        digest.update(templates[t].encode("utf-8"))
+    content_hash = digest.hexdigest()
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(path)),
+        loader=jinja2.DictLoader(templates),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
     )
     env.filters["fence"] = fence
-    digest = hashlib.sha256()
-    for t in TEMPLATES:
-        digest.update((path / t).read_bytes())
-    return Prompts(path, env, f"{PROMPT_SCHEMA_VERSION}-{digest.hexdigest()[:10]}")
+    return Prompts(path, env, f"{PROMPT_SCHEMA_VERSION}-{content_hash[:10]}")
 
 
 # The answer's shape, shown to the model in the prompt. The full JSON Schema travels in

@@ -29,6 +29,7 @@ _ANSI = {
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
+DISPUTED = " (disputed: the model did not confirm it; not scored)"
 VERDICT_TEXT = {
     "ready": "ready: this reads well",
     "revise": "revise: close, with some changes",
@@ -135,7 +136,7 @@ def render_text(fb: Feedback, color: bool = False) -> str:
             tag = f"({numbered[id(p)]}) " if id(p) in numbered else ""
             out.append(
                 f"  {tag}{c(_ANSI[p.category], TITLES[p.category])}: “{t(_one_line(p.quote))}”"
-                f"  {c(_DIM, f'line {p.line}, col {p.column}')}"
+                f"  {c(_DIM, f'line {p.line}, col {p.column}')}{DISPUTED if p.disputed else ''}"
             )
             out.append(f"      Why: {t(_one_line(p.message))}")
             out.append(f"      Instead: {t(_one_line(p.suggestion))}")
@@ -146,7 +147,8 @@ def render_text(fb: Feedback, color: bool = False) -> str:
     out.append(c(_BOLD, "What a good reply has"))
     for e in fb.elements:
         if e.present:
-            out.append(f"  [x] {TITLES[e.id]}: “{t(_one_line(e.quote or ''))}”")
+            disputed = DISPUTED if e.disputed else ""
+            out.append(f"  [x] {TITLES[e.id]}: “{t(_one_line(e.quote or ''))}”{disputed}")
         else:
             out.append(f"  [ ] {TITLES[e.id]}. {t(_one_line(e.tip or ''))}")
     out.append("")
@@ -159,6 +161,7 @@ def render_text(fb: Feedback, color: bool = False) -> str:
         out.append(f"Note: {t(_one_line(w))}")
     if note := skipped_note(fb):
         out.append(f"Note: {note}")
+    out.append(c(_DIM, f"Engine: {t(fb.engine)}"))
     return "\n".join(out) + "\n"
 
 
@@ -194,14 +197,16 @@ def render_markdown(fb: Feedback) -> str:
     if fb.problems:
         out.append("#### What could make it worse")
         for p in fb.problems:
-            out.append(f"- **{TITLES[p.category]}**: “{m(p.quote)}”  ")
+            disputed = f"*{DISPUTED.strip()}* " if p.disputed else ""
+            out.append(f"- **{TITLES[p.category]}**: “{m(p.quote)}” {disputed} ")
             out.append(f"  *Why:* {m(p.message)}  ")
             out.append(f"  *Instead:* {m(p.suggestion)}")
         out.append("")
     out.append("#### What a good reply has")
     for e in fb.elements:
         if e.present:
-            out.append(f"- [x] {TITLES[e.id]}: “{m(e.quote or '')}”")
+            disputed = f" *{DISPUTED.strip()}*" if e.disputed else ""
+            out.append(f"- [x] {TITLES[e.id]}: “{m(e.quote or '')}”{disputed}")
         else:
             out.append(f"- [ ] {TITLES[e.id]}. {m(e.tip or '')}")
     out.append("")
@@ -214,6 +219,8 @@ def render_markdown(fb: Feedback) -> str:
     if notes:
         out.append("")
         out.extend(f"*Note: {m(n)}*" for n in notes)
+    out.append("")
+    out.append(f"*Engine: {m(fb.engine)}*")
     return "\n".join(out) + "\n"
 
 
@@ -257,8 +264,9 @@ def render_html(fb: Feedback) -> str:
         parts.append(f'<p aria-label="legend">Legend: {legend}</p>')
         parts.append("<h4>What could make it worse</h4><ul>")
         for p in fb.problems:
+            disputed = f"<em>{e(DISPUTED)}</em>" if p.disputed else ""
             parts.append(
-                f"<li><strong>{e(TITLES[p.category])}</strong>: “{e(p.quote)}”<br>"
+                f"<li><strong>{e(TITLES[p.category])}</strong>: “{e(p.quote)}”{disputed}<br>"
                 f"<em>Why:</em> {e(p.message)}<br><em>Instead:</em> {e(p.suggestion)}</li>"
             )
         parts.append("</ul>")
@@ -266,6 +274,7 @@ def render_html(fb: Feedback) -> str:
     for el in fb.elements:
         box = "&#9745;" if el.present else "&#9744;"
         detail = f": “{e(el.quote or '')}”" if el.present else f". {e(el.tip or '')}"
+        detail += f"<em>{e(DISPUTED)}</em>" if el.disputed else ""
         state = "present" if el.present else "missing"
         parts.append(f'<li aria-label="{state}">{box} {e(TITLES[el.id])}{detail}</li>')
     parts.append("</ul><h4>A reply you could send</h4>")
@@ -274,5 +283,6 @@ def render_html(fb: Feedback) -> str:
         parts.append(f"<p><em>Note: {e(w)}</em></p>")
     if note := skipped_note(fb):
         parts.append(f"<p><em>Note: {e(note)}</em></p>")
+    parts.append(f"<p><small>Engine: {e(fb.engine)}</small></p>")
     parts.append("</div>")
     return "".join(parts)

@@ -19,8 +19,9 @@ from .taxonomy import ELEMENT_WEIGHTS, SEVERITY_COST
 
 
 def compute_score(problems: Sequence[Problem], elements: Sequence[Element]) -> int:
-    earned = sum(ELEMENT_WEIGHTS[e.id] for e in elements if e.present)
-    cost = sum(SEVERITY_COST[p.severity] for p in problems)
+    """Disputed findings (see merge.py) are shown but not scored."""
+    earned = sum(ELEMENT_WEIGHTS[e.id] for e in elements if e.counted)
+    cost = sum(SEVERITY_COST[p.severity] for p in problems if not p.disputed)
     return max(0, min(100, earned - cost))
 
 
@@ -28,7 +29,8 @@ def compute_verdict(problems: Sequence[Problem], elements: Sequence[Element]) ->
     """ready: no problems, with a clear apology and a question that centers them.
     rethink: victim blaming, three or more problems, or problems with neither an
     apology nor ownership. Otherwise revise."""
-    present = {e.id for e in elements if e.present}
+    present = {e.id for e in elements if e.counted}
+    problems = [p for p in problems if not p.disputed]
     categories = {p.category for p in problems}
     if not problems:
         return "ready" if {"apology", "centers_impacted"} <= present else "revise"
@@ -67,7 +69,8 @@ def _clip(quote: str, limit: int = 60) -> str:
 def summarize(problems: Sequence[Problem], elements: Sequence[Element]) -> str:
     """One or two kind, specific sentences: a real strength first, then the one change
     that matters most."""
-    present = [e.id for e in elements if e.present]
+    present = [e.id for e in elements if e.counted]
+    problems = [p for p in problems if not p.disputed]
     strength = next((_STRENGTHS[k] for k in _STRENGTHS if k in present), None)
     if problems:
         worst = max(problems, key=lambda p: (p.severity == "high", -p.start))
@@ -78,7 +81,7 @@ def summarize(problems: Sequence[Problem], elements: Sequence[Element]) -> str:
         if strength:
             return f"{strength}, which matters. But {change}."
         return change[0].upper() + change[1:] + "."
-    missing = [e.id for e in elements if not e.present]
+    missing = [e.id for e in elements if not e.counted]
     for step in ("apology", "centers_impacted", "listens"):
         if step in missing:
             hint = {

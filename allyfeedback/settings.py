@@ -134,8 +134,8 @@ def _refuse_own_only(path: Path, settings: Settings) -> None:
         refused.insert(0, "backend")
     if refused:
         raise ConfigurationError(
-            f"{path}: {', '.join(refused)}: a settings file found in a folder above may not "
-            "choose a model, server, prompts or cache; put it in your own settings "
+            f"{path}: {', '.join(refused)}: a project settings file (found here or in a folder "
+            "above) may not choose a model, server, prompts or cache; put it in your own settings "
             "(~/.config/allyfeedback/config.toml) or pass --config FILE"
         )
 

@@ -221,6 +221,13 @@ SARIF_SUBSET = {
                 "level": {"enum": ["none", "note", "warning", "error"]},
                 "message": {"$ref": "#/definitions/message"},
                 "locations": {"type": "array", "items": {"$ref": "#/definitions/location"}},
+                "properties": {"$ref": "#/definitions/propertyBag"},
+            },
+        },
+        "propertyBag": {  # SARIF's open bag: any key, "tags" a list of unique strings
+            "type": "object",
+            "properties": {
+                "tags": {"type": "array", "uniqueItems": True, "items": {"type": "string"}}
             },
         },
         "location": {

@@ -57,9 +57,11 @@ NOT_RUN = {
     "python benchmarks/": "timings take minutes; run by hand",
     "python tests/cassettes/record.py": "re-records cassettes (a model or a key)",
     "python examples/webapp/app.py": "serves until stopped (see tests/test_webapp.py)",
+    "python examples/dask_batch.py": "starts a Dask cluster (tests/test_batch_scale.py runs it)",
     "mkdocs": "builds the site (CI runs mkdocs build --strict)",
     "jupyter": "opens a notebook server (tests/test_notebook.py runs the notebook)",
     "OPENAI_API_KEY=... python": "needs a real OpenAI key",
+    "OPENAI_API_KEY=... allyfeedback": "needs a real OpenAI key",
     "git clone": "needs the network",
     "cd allyfeedback": "follows git clone",
 }

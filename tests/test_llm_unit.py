@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import allyfeedback as af
-from allyfeedback.config import LLMConfig, is_configured
+from allyfeedback.config import LLMConfig, model_requested
 from allyfeedback.grounding import locate
 from allyfeedback.llm import json_mode_schema, new_conversation, scrub
 from allyfeedback.prompts import TEMPLATES, builtin_dir, fence, load_prompts
@@ -95,14 +95,29 @@ def test_grounding_tolerates_only_what_models_change(quote: str, found: str | No
         assert span is not None and draft[span[0] : span[1]] == found
 
 
-def test_auto_uses_llm_only_when_configured(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    assert not is_configured()
-    assert is_configured(LLMConfig(base_url="http://127.0.0.1:9/v1"))
-    assert is_configured(client=object())
+def test_auto_uses_llm_only_when_pointed_at_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ALLYFEEDBACK_MODEL",
+        "ALLYFEEDBACK_BASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert not model_requested()
     monkeypatch.setenv("OPENAI_API_KEY", "x")
-    assert is_configured()
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert not model_requested()  # a credential is not a choice to send text
+    assert model_requested(base_url="http://127.0.0.1:9/v1")
+    assert model_requested(model="m") and model_requested(llm=LLMConfig())
+    assert model_requested(client=object())
+    monkeypatch.setenv("ALLYFEEDBACK_MODEL", "m")
+    assert model_requested()
+    monkeypatch.delenv("ALLYFEEDBACK_MODEL")
+    monkeypatch.setenv("ALLYFEEDBACK_BASE_URL", "http://127.0.0.1:9/v1")
+    assert model_requested()
+    assert LLMConfig().resolved().base_url == "http://127.0.0.1:9/v1"
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.delenv("ALLYFEEDBACK_BASE_URL")
     assert LLMConfig().resolved().structured_mode == "json_schema"
     assert (
         LLMConfig(base_url="http://localhost:11434/v1").resolved().structured_mode == "json_object"
@@ -127,10 +142,12 @@ def test_scrub_removes_keys() -> None:
     assert scrub("my-own-secret here", "my-own-secret") == "[redacted] here"
 
 
-def test_json_mode_schema_bounds_the_answer() -> None:
+def test_json_mode_schema_bounds_the_answer_and_is_not_shared() -> None:
     schema = json_mode_schema()
     assert schema["properties"]["problems"]["maxItems"] == 6
     assert schema["$defs"]["LLMProblem"]["properties"]["quote"]["maxLength"] == 160
+    schema["properties"]["problems"]["maxItems"] = 1  # a caller editing its copy...
+    assert json_mode_schema()["properties"]["problems"]["maxItems"] == 6  # ...changes nothing
 
 
 def test_unreachable_server_falls_back_quickly() -> None:

@@ -131,6 +131,9 @@ REVIEWED = [
         "Can we discuss how to communicate concerns more constructively in the future?",
         {"victim_blaming"},
     ),
+    ("I'm sorry. I assumed, and I shouldn't have. What would you like me to do?", set()),
+    ("I'm sorry. I'm not going to say I was just joking, because it wasn't a joke to you.", set()),
+    ("I don't want you to go easy on me; I want to fix it. What would help?", set()),
 ]
 
 
