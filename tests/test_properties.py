@@ -181,13 +181,17 @@ def _reference_sentences(text: str) -> list[tuple[int, int]]:
                 while k > 0 and i - k < 6 and (text[k - 1].isalpha() or text[k - 1] == "."):
                     k -= 1
                 word = text[k:i]
-                at_word_start = k == 0 or text[k - 1] in " \t\n("
+                at_word_start = k == 0 or (text[k - 1].isspace() or text[k - 1] == "(")
                 if word in _ABBREVIATIONS and at_word_start:
                     ends = False
                 d = i
                 while d > 0 and i - d < 3 and text[d - 1].isdigit():
                     d -= 1
-                if d < i and (d == 0 or text[d - 1] in " \t\n(") and not text[d - 1 : d].isdigit():
+                if (
+                    d < i
+                    and (d == 0 or text[d - 1].isspace() or text[d - 1] == "(")
+                    and not text[d - 1 : d].isdigit()
+                ):
                     line_start = text.rfind("\n", 0, d) + 1
                     ends = bool(text[line_start:d].strip())
             if not ends:
