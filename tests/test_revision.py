@@ -214,3 +214,11 @@ def test_every_suggested_wording_is_clean_and_shows_its_element() -> None:
                 fb = af.critique(wording)
                 assert fb.problems == [], (element_id, wording)
                 assert fb.element(element_id).present, (element_id, wording)
+
+
+def test_a_minimizing_sentence_between_good_ones_is_dropped() -> None:
+    fb = af.critique("I'm sorry. Mistakes happen. What would you like me to do next?")
+    assert "minimizing" in fb.problem_ids
+    assert "Mistakes happen" not in fb.revision
+    assert fb.revision.startswith("I'm sorry. What would you like me to do next?")
+    _clean(fb.revision)
