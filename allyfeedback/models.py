@@ -13,7 +13,8 @@ from .taxonomy import ELEMENT_IDS, TITLES, ElementId, ProblemId, Severity
 SCHEMA_VERSION = "1"
 
 Source = Literal["rules", "llm", "hybrid"]
-FindingSource = Literal["rules", "llm"]
+# "learned": the offline learned layer (rule_id "learned.<category>"), part of the rule engine.
+FindingSource = Literal["rules", "learned", "llm"]
 Verdict = Literal["ready", "revise", "rethink"]
 
 

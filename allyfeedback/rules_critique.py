@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
-from .engine import Analysis, analyze
+from .engine import Analysis, Hit, analyze
 from .frame import find_frame, own_words
-from .models import Element, Feedback, Problem, Skipped
+from .learned import LinearModel
+from .learned_findings import with_learned
+from .models import Element, Feedback, FindingSource, Problem, Skipped
 from .revision import DEFAULT_MAX_CHARS, build_revision
 from .ruleset import RuleSet
 from .scoring import compute_score, compute_verdict, summarize
@@ -40,6 +42,10 @@ def draft_warnings(draft: str) -> list[str]:
     return out
 
 
+def _source(hit: Hit) -> FindingSource:
+    return "learned" if hit.rule.origin == "learned" else "rules"
+
+
 def problems_from(analysis: Analysis) -> list[Problem]:
     return [
         Problem(
@@ -51,7 +57,7 @@ def problems_from(analysis: Analysis) -> list[Problem]:
             message=h.rule.message,
             suggestion=h.rule.suggestion,
             rule_id=h.rule.id,
-            source="rules",
+            source=_source(h),
         )
         for h in analysis.problems()
     ]
@@ -74,19 +80,31 @@ def elements_from(analysis: Analysis, situation: str | None = None) -> list[Elem
                     start=hit.start,
                     end=hit.end,
                     rule_id=hit.rule.id,
-                    source="rules",
+                    source=_source(hit),
                 )
             )
     return out
 
 
 def critique_rules(
-    draft: str, situation: str | None, ruleset: RuleSet, max_chars: int = DEFAULT_MAX_CHARS
+    draft: str,
+    situation: str | None,
+    ruleset: RuleSet,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    *,
+    learned: bool | LinearModel = True,
 ) -> Feedback:
     """The rule engine's full critique of an already validated draft. Quoted replies,
-    forwards and signatures are not the writer's reply: findings there are left out."""
+    forwards and signatures are not the writer's reply: findings there are left out.
+
+    ``learned``: add the learned layer's findings (True: the shipped model; a model: that
+    one, as cross-validation does; False: the rules alone)."""
     frame = find_frame(draft)
     analysis = own_words(analyze(draft, ruleset), frame)
+    if learned:
+        # The learned layer adds to the rules' findings, in the writer's own words only.
+        model = None if learned is True else learned
+        analysis = own_words(with_learned(analysis, ruleset, model), frame)
     problems = problems_from(analysis)
     elements = elements_from(analysis, situation)
     return Feedback(
