@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "Problem": "models",
     "Element": "models",
     "Usage": "models",
+    "Skipped": "models",
     "SCHEMA_VERSION": "models",
     "RuleSet": "ruleset",
     "Rule": "ruleset",
@@ -60,6 +61,7 @@ __all__ = [
     "Rule",
     "RuleFileError",
     "RuleSet",
+    "Skipped",
     "Usage",
     "__version__",
     "acritique",
@@ -90,7 +92,7 @@ if TYPE_CHECKING:
         RuleFileError,
     )
     from .evaluation import evaluate
-    from .models import SCHEMA_VERSION, Element, Feedback, Problem, Usage
+    from .models import SCHEMA_VERSION, Element, Feedback, Problem, Skipped, Usage
     from .ruleset import Rule, RuleSet, load_ruleset
     from .taxonomy import ELEMENT_IDS, PROBLEM_IDS
 

@@ -117,6 +117,7 @@ class _Call:
     client: Any
     fallback: bool
     cache_path: str | None
+    max_chars: int = DEFAULT_MAX_CHARS  # the revision is never longer
 
 
 def _prepare(
@@ -164,7 +165,7 @@ def _prepare(
             mode=mode,
             prompts_dir=prompts_dir,
         )
-    return _Call(text, sit, rs, config, client, fallback, str(cache) if cache else None)
+    return _Call(text, sit, rs, config, client, fallback, str(cache) if cache else None, max_chars)
 
 
 def _with_warning(fb: Feedback, warning: str | None) -> Feedback:
@@ -216,7 +217,7 @@ class _Pending:
 def _start(call: _Call) -> Feedback | _Pending:
     """The finished result (rules only, or a cache hit), or an LLM critique to run."""
     if call.config is None:
-        return critique_rules(call.draft, call.situation, call.ruleset)
+        return critique_rules(call.draft, call.situation, call.ruleset, call.max_chars)
     from .cache import cache_key, open_cache
     from .llm import new_conversation
     from .prompts import load_prompts
@@ -231,7 +232,7 @@ def _start(call: _Call) -> Feedback | _Pending:
             return hit
         cache_warning = store.warning
     rules_fb = _with_warning(
-        critique_rules(call.draft, call.situation, call.ruleset), cache_warning
+        critique_rules(call.draft, call.situation, call.ruleset, call.max_chars), cache_warning
     )
     conv = new_conversation(call.draft, call.situation, call.config, call.ruleset)
     return _Pending(call, call.config, rules_fb, conv, store, key)
@@ -400,7 +401,7 @@ def critique_from_answer(
     text = validate_draft(draft, max_chars)
     sit = _check_situation(situation, max_chars)
     config = llm_config(llm)
-    rules_fb = critique_rules(text, sit, rs)
+    rules_fb = critique_rules(text, sit, rs, max_chars)
     spent = usage.model_copy() if usage else Usage(attempts=1)
     try:
         outcome = outcome_from_answer(answer, text, config, rs, spent)

@@ -208,11 +208,13 @@ class _Scan:
                 self.vetoed[order, sentence] = veto
             if veto:
                 return
-        if rule.is_problem:
-            end = _clause_end(text, end, s_end)
         o_start, o_end = self.norm.to_original(start, end)
+        # Quoted speech is judged by the matched words, before the clause grows past the
+        # closing quote (which normalising drops, for single quotes).
         if self.quotes.spans and self.quotes.contain(o_start, o_end):
             return
+        if rule.is_problem:
+            o_start, o_end = self.norm.to_original(start, _clause_end(text, end, s_end))
         self.hits.append(Hit(rule, o_start, o_end, sentence, rule.category, order))
 
 

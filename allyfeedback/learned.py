@@ -108,7 +108,7 @@ def label_sentences(
     """Every (sentence, label) whose probability reaches the label's threshold."""
     out = []
     # Compare log-odds with the thresholds' log-odds: no exp per label and sentence.
-    cutoffs = [_logit(model.thresholds.get(label, 1.0)) for label in model.labels]
+    cutoffs = [logit(model.thresholds.get(label, 1.0)) for label in model.labels]
     for start, end in spans:
         for i, z in enumerate(model.logits(text[start:end])):
             if z >= cutoffs[i]:
@@ -116,7 +116,7 @@ def label_sentences(
     return out
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
     return math.inf if p >= 1.0 else -math.inf if p <= 0.0 else math.log(p / (1.0 - p))
 
 

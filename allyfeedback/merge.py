@@ -183,4 +183,5 @@ def merge(
         model=outcome.model,
         prompt_version=prompt_version,
         usage=outcome.usage.model_copy(),
+        skipped=list(rules.skipped),
     )

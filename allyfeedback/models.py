@@ -13,7 +13,8 @@ from .taxonomy import ELEMENT_IDS, TITLES, ElementId, ProblemId, Severity
 SCHEMA_VERSION = "1"
 
 Source = Literal["rules", "llm", "hybrid"]
-FindingSource = Literal["rules", "llm"]
+# "learned": the offline learned layer (rule_id "learned.<category>"), part of the rule engine.
+FindingSource = Literal["rules", "learned", "llm"]
 Verdict = Literal["ready", "revise", "rethink"]
 
 
@@ -108,6 +109,17 @@ class Element(_Span):
         return self.present and not self.disputed
 
 
+class Skipped(BaseModel):
+    """A stretch of the draft left out of the critique: someone else's words (a quoted
+    reply, a forwarded message) or the writer's signature and sign-off."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["quoted_reply", "forwarded", "signature", "sign_off"]
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
 class Usage(BaseModel):
     """Tokens spent on one critique, summed over every attempt (re-asks included)."""
 
@@ -140,6 +152,9 @@ class Feedback(BaseModel):
     model: str | None = None
     prompt_version: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    skipped: list[Skipped] = Field(
+        default_factory=list, description="What was left out of the critique: draft[start:end]."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Feedback:
@@ -150,6 +165,9 @@ class Feedback(BaseModel):
             p._check_span(self.draft)
         for e in self.elements:
             e._check_span(self.draft)
+        for k in self.skipped:
+            if not k.start < k.end <= len(self.draft):
+                raise ValueError(f"skipped [{k.start}:{k.end}] is not a stretch of the draft")
         self.problems = [p._positioned(self.draft) for p in self.problems]
         self.elements = [e._positioned(self.draft) for e in self.elements]
         return self

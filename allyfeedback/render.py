@@ -87,6 +87,27 @@ def _one_line(text: str) -> str:
     return " ".join(text.split("\n"))
 
 
+_SKIPPED_NAMES = {
+    "quoted_reply": "quoted reply",
+    "forwarded": "forwarded message",
+    "signature": "signature",
+    "sign_off": "sign-off",
+}
+
+
+def skipped_note(fb: Feedback) -> str | None:
+    """One line naming what was left out of the critique, and where."""
+    if not fb.skipped:
+        return None
+    parts = []
+    for k in fb.skipped:
+        first = fb.draft.count("\n", 0, k.start) + 1
+        last = fb.draft.count("\n", 0, k.end) + 1
+        where = f"line {first}" if first == last else f"lines {first}\u2013{last}"
+        parts.append(f"{_SKIPPED_NAMES[k.kind]} ({where})")
+    return "Not critiqued: " + ", ".join(parts) + "."
+
+
 def _indent(text: str, prefix: str = "  ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
@@ -138,6 +159,8 @@ def render_text(fb: Feedback, color: bool = False) -> str:
         out.append(f"Note: used the rules only ({t(_one_line(fb.fallback_reason))}).")
     for w in fb.warnings:
         out.append(f"Note: {t(_one_line(w))}")
+    if note := skipped_note(fb):
+        out.append(f"Note: {note}")
     out.append(c(_DIM, f"Engine: {t(fb.engine)}"))
     return "\n".join(out) + "\n"
 
@@ -191,6 +214,8 @@ def render_markdown(fb: Feedback) -> str:
     out.append(_md_quote_block(_md_text(fb.revision)))
     notes = [f"Used the rules only ({fb.fallback_reason})."] if fb.fallback_reason else []
     notes += fb.warnings
+    if note := skipped_note(fb):
+        notes.append(note)
     if notes:
         out.append("")
         out.extend(f"*Note: {m(n)}*" for n in notes)
@@ -256,6 +281,8 @@ def render_html(fb: Feedback) -> str:
     parts.append(f'<blockquote style="white-space:pre-wrap">{e(fb.revision)}</blockquote>')
     for w in fb.warnings:
         parts.append(f"<p><em>Note: {e(w)}</em></p>")
+    if note := skipped_note(fb):
+        parts.append(f"<p><em>Note: {e(note)}</em></p>")
     parts.append(f"<p><small>Engine: {e(fb.engine)}</small></p>")
     parts.append("</div>")
     return "".join(parts)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 
-from .engine import Analysis, analyze
-from .models import Element, Feedback, Problem
-from .revision import build_revision
+from .engine import Analysis, Hit, analyze
+from .frame import find_frame, own_words
+from .learned import LinearModel
+from .learned_findings import with_learned
+from .models import Element, Feedback, FindingSource, Problem, Skipped
+from .revision import DEFAULT_MAX_CHARS, build_revision
 from .ruleset import RuleSet
 from .scoring import compute_score, compute_verdict, summarize
-from .taxonomy import ELEMENT_IDS, TIPS
-from .text import looks_english
+from .taxonomy import ELEMENT_IDS
+from .text import lookalike_words, looks_english
+from .wording import tips
 
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -29,7 +33,17 @@ def draft_warnings(draft: str) -> list[str]:
             "The draft does not look like English. The rules are written for English, "
             "so problems may be missed."
         )
+    lookalikes = lookalike_words(draft)
+    if lookalikes:
+        out.append(
+            f"Some words mix in letters from another alphabet that look Latin "
+            f"({', '.join(repr(w) for w in lookalikes[:3])}); they were read as Latin letters."
+        )
     return out
+
+
+def _source(hit: Hit) -> FindingSource:
+    return "learned" if hit.rule.origin == "learned" else "rules"
 
 
 def problems_from(analysis: Analysis) -> list[Problem]:
@@ -43,18 +57,20 @@ def problems_from(analysis: Analysis) -> list[Problem]:
             message=h.rule.message,
             suggestion=h.rule.suggestion,
             rule_id=h.rule.id,
-            source="rules",
+            source=_source(h),
         )
         for h in analysis.problems()
     ]
 
 
-def elements_from(analysis: Analysis) -> list[Element]:
+def elements_from(analysis: Analysis, situation: str | None = None) -> list[Element]:
+    """Each element, found or with a tip worded for the situation (or general)."""
     out = []
+    tip = tips(situation)
     for element_id in ELEMENT_IDS:
         hit = analysis.first_element_hit(element_id)
         if hit is None:
-            out.append(Element(id=element_id, present=False, tip=TIPS[element_id]))
+            out.append(Element(id=element_id, present=False, tip=tip[element_id]))
         else:
             out.append(
                 Element(
@@ -64,17 +80,33 @@ def elements_from(analysis: Analysis) -> list[Element]:
                     start=hit.start,
                     end=hit.end,
                     rule_id=hit.rule.id,
-                    source="rules",
+                    source=_source(hit),
                 )
             )
     return out
 
 
-def critique_rules(draft: str, situation: str | None, ruleset: RuleSet) -> Feedback:
-    """The rule engine's full critique of an already validated draft."""
-    analysis = analyze(draft, ruleset)
+def critique_rules(
+    draft: str,
+    situation: str | None,
+    ruleset: RuleSet,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    *,
+    learned: bool | LinearModel = True,
+) -> Feedback:
+    """The rule engine's full critique of an already validated draft. Quoted replies,
+    forwards and signatures are not the writer's reply: findings there are left out.
+
+    ``learned``: add the learned layer's findings (True: the shipped model; a model: that
+    one, as cross-validation does; False: the rules alone)."""
+    frame = find_frame(draft)
+    analysis = own_words(analyze(draft, ruleset), frame)
+    if learned:
+        # The learned layer adds to the rules' findings, in the writer's own words only.
+        model = None if learned is True else learned
+        analysis = own_words(with_learned(analysis, ruleset, model), frame)
     problems = problems_from(analysis)
-    elements = elements_from(analysis)
+    elements = elements_from(analysis, situation)
     return Feedback(
         draft=draft,
         situation=situation,
@@ -83,7 +115,10 @@ def critique_rules(draft: str, situation: str | None, ruleset: RuleSet) -> Feedb
         score=compute_score(problems, elements),
         verdict=compute_verdict(problems, elements),
         summary=summarize(problems, elements),
-        revision=build_revision(draft, situation, ruleset, analysis),
+        revision=build_revision(
+            draft, situation, ruleset, analysis, frame=frame, max_chars=max_chars
+        ),
         source="rules",
         warnings=draft_warnings(draft),
+        skipped=[Skipped(kind=b.kind, start=b.start, end=b.end) for b in frame.skipped],
     )

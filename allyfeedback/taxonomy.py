@@ -118,10 +118,12 @@ ARTICLE_STEPS: Final[tuple[ElementId, ...]] = ("apology", "centers_impacted", "l
 
 TIPS: Final[dict[str, str]] = {
     "apology": 'Say it plainly and without conditions: "I\'m sorry."',
-    "owns_mistake": 'Name what you did and that it was wrong: "I shouldn\'t have spoken for you."',
+    "owns_mistake": 'Name what you did, plainly, and that it was wrong: "What I did was wrong."',
     "centers_impacted": 'Ask what they need: "What would you like me to do next?"',
     "listens": 'Invite them to say more, and mean it: "I\'m listening."',
-    "commits_to_change": 'Say what you will do differently: "Next time I\'ll ask you first."',
+    "commits_to_change": (
+        'Say what you will do differently, in concrete terms: "From now on I will ..."'
+    ),
     "offers_repair": (
         "If there is a concrete way to undo some of the harm, offer it, and let them decide."
     ),

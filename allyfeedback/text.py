@@ -4,6 +4,12 @@ Rules match against a *normalised* copy of the draft (lower case, straight quote
 apostrophes, one space between words) so that "I’m", "I'm" and "im" read alike. Every
 character of that copy remembers which character of the caller's string it came from, so
 a match maps back to exact offsets with ``draft[start:end] == quote``.
+
+Line breaks are read the way a person reads them: a break that only wraps a long line of
+prose (an email hard-wrapped at about 72 columns) is a space, so a sentence runs on across
+it; any other break (chat, where a line is a message; lists; short lines) ends a sentence.
+Letters that only look Latin (Cyrillic "о" in "sоrry", full-width or mathematical letters)
+are read as the Latin letters they imitate.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 
 _APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u0060\u00b4\u2032")
 _DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033')
@@ -26,6 +34,40 @@ def _is_invisible(ch: str) -> bool:
         or "\ufe00" <= ch <= "\ufe0f"  # variation selectors (emoji presentation)
         or "\U0001f3fb" <= ch <= "\U0001f3ff"  # skin-tone modifiers
     )
+
+
+# Cyrillic and Greek letters drawn like Latin ones (after Unicode's confusables list,
+# restricted to letters that look the same in common fonts).
+_CONFUSABLES = dict(
+    zip(
+        "аеорсухѕіјһԁԛԝѵӏАВЕКМНОРСТУХЅІЈԚԜαοιρνυκχΑΒΕΖΗΙΚΜΝΟΡΤΥΧɑı",
+        "aeopcyxsijhdqwvlABEKMHOPCTYXSIJQWaoipvukxABEZHIKMNOPTYXai",
+        strict=True,
+    )
+)
+_CONFUSABLE_CLASS = "".join(sorted(_CONFUSABLES))
+
+
+@lru_cache(maxsize=4096)
+def _fold(ch: str) -> str:
+    """A non-ASCII character as the rules read it: a look-alike letter as its Latin
+    letter, a compatibility form (full-width, mathematical, ligature) as its plain letters."""
+    if ch in _CONFUSABLES:
+        return _CONFUSABLES[ch].lower()
+    compat = unicodedata.normalize("NFKC", ch)
+    if compat != ch and compat.isascii() and compat.isalnum():
+        return compat.lower()
+    return ch.lower()
+
+
+# A word that mixes ASCII letters with look-alikes from another alphabet.
+_MIXED_WORD = re.compile(rf"(?<!\w)(?=\w*[a-zA-Z])(?=\w*[{_CONFUSABLE_CLASS}])\w+")
+
+
+def lookalike_words(original: str) -> list[str]:
+    """Words that mix Latin letters with look-alikes (``sоrry`` with a Cyrillic о): the
+    rules read them as Latin, and the caller is told so."""
+    return [] if original.isascii() else _MIXED_WORD.findall(original)
 
 
 @dataclass(frozen=True)
@@ -59,6 +101,9 @@ _NEWLINES = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
 
 
 def normalize(original: str) -> NormalizedText:
+    """The normalised copy of ``original``; a line break that only wraps prose reads as
+    a space (see ``soft_wraps``)."""
+    soft = soft_wraps(original)
     out: list[str] = []
     origin: list[int] = []
     pending_space: str | None = None
@@ -77,7 +122,7 @@ def normalize(original: str) -> NormalizedText:
         if ch.isspace():
             # A run of white space becomes one space, or one newline if it holds one,
             # so paragraph breaks still end sentences.
-            kind = "\n" if ch in _NEWLINES else " "
+            kind = "\n" if ch in _NEWLINES and i not in soft else " "
             if pending_space is None:
                 pending_space, pending_at = kind, i
             elif kind == "\n":
@@ -93,7 +138,7 @@ def normalize(original: str) -> NormalizedText:
         elif ch == "\u2026":
             mapped = "..."
         else:
-            mapped = ch.lower()
+            mapped = _fold(ch)
         out.append(mapped)
         origin.extend([i] * len(mapped))
 
@@ -111,17 +156,117 @@ def normalize(original: str) -> NormalizedText:
     return NormalizedText(original, "".join(out), tuple(origin))
 
 
-# A sentence ends at . ! ? (and runs of them) before white space or a closing quote,
-# or at a line break.
-# (Written to start with a character class, so ``re`` skips ahead to those characters.)
-_SENTENCE_END = re.compile(r'[.!?\n](?:(?<=\n)|[.!?]*(?:"|\))?(?=\s|$))')
+# Line layout ---------------------------------------------------------------------------
+
+# A line that starts a list item, a heading or a quoted line: the break before it is real.
+_LINE_START = re.compile(
+    r"[ \t]*(?:[-*+>\u2022\u2023\u25e6\u25aa#]|\d{1,3}[.)][ \t]|[a-z][.)][ \t])"
+)
+_FIRST_WORD = re.compile(r"\S+")
+_WRAP_MIN_WIDTH = 40  # narrower text is chat or a list, whatever its breaks
+_WRAP_MAX_WIDTH = 100  # wider lines were not wrapped by hand
+
+
+def soft_wraps(original: str) -> frozenset[int]:
+    """Offsets of the line breaks (``\\n``, and a ``\\r`` before it) that only wrap a long
+    line of prose, as plain-text email does at about 72 columns. Read as a space, such a
+    break lets a sentence run on; after a full stop it changes nothing, since the stop
+    still ends the sentence, and the revision can reflow the paragraph.
+
+    A break wraps when its paragraph (lines up to a blank line) is prose (it holds some
+    punctuation; chat without any is a message a line), its widest line is 40 to 100
+    characters, the line before is at least half that width, and the next line's first
+    word would not have fitted on it or starts in lower case. A break before a list item,
+    a heading or a ``>`` line, or after a ``>`` line, never wraps. Linear in the length
+    of the text.
+    """
+    if "\n" not in original:
+        return frozenset()
+    soft: list[int] = []
+    lines: list[tuple[int, str]] = []  # (offset, text without the line end) of one paragraph
+
+    def close_paragraph() -> None:
+        if len(lines) < 2:
+            return
+        width = max(len(t) for _, t in lines)
+        if not _WRAP_MIN_WIDTH <= width <= _WRAP_MAX_WIDTH:
+            return
+        if not any(ch in ".,;:!?" for _, t in lines for ch in t):
+            return
+        for (at, text), (_, nxt) in pairwise(lines):
+            word = _FIRST_WORD.search(nxt)
+            if (
+                word is None
+                or len(text) * 2 < width
+                or _LINE_START.match(nxt)
+                or text.lstrip()[:1] == ">"
+                or (len(text) + 1 + len(word.group()) <= width and not word.group()[0].islower())
+            ):
+                continue
+            end = at + len(text)
+            while original[end] != "\n":  # the white space and \r after the text
+                if original[end] == "\r":
+                    soft.append(end)
+                end += 1
+            soft.append(end)
+
+    pos = 0
+    n = len(original)
+    while pos <= n:
+        nl = original.find("\n", pos)
+        stop = n if nl < 0 else nl
+        text = original[pos:stop].rstrip()
+        if text:
+            lines.append((pos, text))
+        else:
+            close_paragraph()
+            lines = []
+        if nl < 0:
+            break
+        pos = nl + 1
+    close_paragraph()
+    return frozenset(soft)
+
+
+# Sentences -----------------------------------------------------------------------------
+
+# What ends a sentence: a line break, or before white space (or the end) a run of . ! ?
+# with any closing quotes, brackets or Markdown emphasis, or a run of emoji. A run is only
+# tried from its first character (the look-behinds), so a long run that is not followed by
+# white space costs one pass, not one per character (``'.' * 9999 + 'a'`` is linear).
+_EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
+_MARK = re.compile(rf"\n|(?<![.!?])[.!?]+[\"')\]*_~]*(?=\s|\Z)|(?<![{_EMOJI}])[{_EMOJI}]+(?=\s|\Z)")
+# Words whose full stop does not end a sentence ("e.g." normalised reads "e.g").
+_ABBREVIATIONS = frozenset("mr mrs ms dr prof st jr sr vs e.g i.e cf approx incl".split())
+_ABBREV_BEFORE = re.compile(r"(?:^|(?<=[\s(]))([a-z.]{1,6}|\d{1,3})\Z")
+
+
+def _stop_ends_sentence(text: str, at: int) -> bool:
+    """Whether the lone full stop at ``at`` ends a sentence: not after an abbreviation,
+    nor after the number of a list item ("2. " at the start of a line)."""
+    before = _ABBREV_BEFORE.search(text, max(0, at - 7), at)
+    if before is None:
+        return True
+    word = before.group(1)
+    if not word.isdigit():
+        return word not in _ABBREVIATIONS
+    i = before.start()  # a list number has only white space before it on its line
+    while i > 0 and text[i - 1] != "\n" and text[i - 1].isspace():
+        i -= 1
+    return not (i == 0 or text[i - 1] == "\n")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of sentences in normalised ``text`` (boundaries inclusive of the mark)."""
+    """Spans of sentences in normalised ``text`` (boundaries inclusive of the mark).
+
+    A sentence ends at a line break (``normalize`` has already read wrapping breaks as
+    spaces), at . ! ? or an emoji before white space, but not at "e.g." or a list number.
+    """
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in _MARK.finditer(text):
+        if m.group() == "." and not _stop_ends_sentence(text, m.start()):
+            continue
         end = m.end()
         if text[start:end].strip():
             spans.append((start, end))

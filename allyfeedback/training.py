@@ -39,12 +39,14 @@ class Draft:
     """A labelled draft cut into the sentences the engines judge."""
 
     id: str
+    text: str
+    situation: str | None
     group: dict[str, str]
     labels: frozenset[str]
     sentences: tuple[str, ...]
     # Per label: the indexes of the sentences that show it (empty: not known).
     evidence: dict[str, frozenset[int]]
-    rule_labels: frozenset[str]
+    rule_labels: frozenset[str]  # what the rules alone find
 
 
 def _sentences(draft: str) -> tuple[Any, list[tuple[int, int]]]:
@@ -56,13 +58,15 @@ def _sentences(draft: str) -> tuple[Any, list[tuple[int, int]]]:
 
 def prepare(rows: Iterable[dict[str, Any]]) -> list[Draft]:
     """Cut each row into sentences and find which sentences show which label."""
-    from .api import critique
+    from .rules_critique import critique_rules
+    from .ruleset import load_ruleset
 
+    ruleset = load_ruleset()
     out = []
     for row in rows:
         text = row["text"]
         norm, spans = _sentences(text)
-        fb = critique(text, row.get("situation"), backend="rules")
+        fb = critique_rules(text, row.get("situation"), ruleset, learned=False)
         labels = frozenset([*row.get("problems", []), *row.get("elements", [])])
         found: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for label, quote in (row.get("evidence") or {}).items():
@@ -87,6 +91,8 @@ def prepare(rows: Iterable[dict[str, Any]]) -> list[Draft]:
         out.append(
             Draft(
                 id=str(row.get("id")),
+                text=text,
+                situation=row.get("situation"),
                 group={
                     "register": str(row.get("register") or "dev"),
                     "scenario": str(row.get("scenario") or "none"),
@@ -159,13 +165,13 @@ def _l1_penalty() -> dict[str, object]:
 
 
 def predict(model: LinearModel, draft: Draft) -> frozenset[str]:
-    """Rules plus the learned layer: a label holds when either finds it."""
-    found = set(draft.rule_labels)
-    for sentence in draft.sentences:
-        for label, p in zip(model.labels, model.scores(sentence), strict=True):
-            if p >= model.thresholds[label]:
-                found.add(label)
-    return frozenset(found)
+    """The labels the product finds with ``model`` as its learned layer: the same path
+    as ``critique`` (rules, then the model in the writer's own words)."""
+    from .rules_critique import critique_rules
+    from .ruleset import load_ruleset
+
+    fb = critique_rules(draft.text, draft.situation, load_ruleset(), learned=model)
+    return frozenset(fb.problem_ids) | frozenset(fb.element_ids)
 
 
 @dataclass
@@ -229,6 +235,24 @@ def report(title: str, tallies: dict[str, Tally]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def by_group(predicted: Sequence[tuple[Draft, frozenset[str]]], key: str) -> str:
+    """Micro precision, recall and F1 of each held-out group, next to the rules alone."""
+    lines = [
+        "",
+        f"| {key} | drafts | rules alone F1 | held out: precision | recall | F1 |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for g in sorted({d.group[key] for d, _ in predicted}):
+        mine = [(d, p) for d, p in predicted if d.group[key] == g]
+        rules = score((d.labels, d.rule_labels) for d, _ in mine)["micro"]
+        both = score((d.labels, p) for d, p in mine)["micro"]
+        lines.append(
+            f"| {g} | {len(mine)} | {rules.f1():.3f} | {both.precision():.3f} "
+            f"| {both.recall():.3f} | {both.f1():.3f} |"
+        )
+    return "\n".join(lines) + "\n\n"
+
+
 def load_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for path in paths:
@@ -251,21 +275,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = args.files or default_files()
     drafts = prepare(load_rows(files))
     if args.cv:
+        held = [d for d in drafts if d.group["register"] != "dev"]
+        rules = score((d.labels, d.rule_labels) for d in held)
+        sys.stdout.write(report(f"rules alone ({len(held)} drafts)", rules))
         for key in ("register", "scenario"):
-            pairs = [(d.labels, p) for d, p in grouped_cv(drafts, key)]
-            rules = [
-                (d.labels, d.rule_labels) for d, _ in grouped_cv(drafts, key, lambda _: _NO_MODEL)
-            ]
-            sys.stdout.write(report(f"rules alone, by {key} ({len(rules)} drafts)", score(rules)))
-            sys.stdout.write(report(f"rules + learned, leave one {key} out", score(pairs)))
+            predicted = grouped_cv(drafts, key)
+            sys.stdout.write(
+                report(
+                    f"rules + learned, leave one {key} out",
+                    score((d.labels, p) for d, p in predicted),
+                )
+            )
+            sys.stdout.write(by_group(predicted, key))
     if args.out:
         model = fit(drafts)
         args.out.write_text(json.dumps(model.to_json(), separators=(",", ":")), "utf-8")
         sys.stdout.write(f"wrote {args.out} ({args.out.stat().st_size} bytes)\n")
     return 0
 
-
-_NO_MODEL = LinearModel(ALL_IDS, tuple(-30.0 for _ in ALL_IDS), {}, dict.fromkeys(ALL_IDS, 1.0))
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -41,4 +42,8 @@ def test_notebook_runs_without_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     assert html, "the Feedback should render itself as HTML"
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "No model configured" in text and "micro F1" in text
+    # The hard-wrapped email's revision keeps whole sentences ("I'm sorry.hard with a
+    # newborn." was once printed here).
+    revision_cell = "".join(o.get("text", "") for o in nb.cells[2].outputs)
+    assert "Hi Jamie," in revision_cell and not re.search(r"[.!?][A-Za-z]", revision_cell)
     assert os.environ.get("OPENAI_API_KEY") is None
