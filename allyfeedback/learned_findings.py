@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 
-from .engine import Analysis, Hit
+from .compiled_rules import Matcher
+from .engine import Analysis, Hit, _found
 from .learned import MESSAGES, LinearModel, logit, shipped_model
 from .ruleset import Rule, RuleSet
 from .taxonomy import is_problem
@@ -35,7 +37,19 @@ def with_learned(
     if model is None:
         return analysis
     templates = {r.category: r for r in ruleset}
+    # A rule's exceptions name near-misses ("I won't make this about me"): where one of
+    # its category's exceptions holds, the learned layer does not flag that category.
+    exceptions: dict[str, list[Matcher]] = {}
+    for r in ruleset:
+        if r.exception is not None and not r.exception.regex.guarded:
+            exceptions.setdefault(r.category, []).append(r.exception)
+    # Elements: one finding is enough. Problems: every sentence that shows one, so the
+    # revision leaves each out (a sentence a rule already flagged for it is skipped).
     found = {h.category for h in analysis.hits}
+    flagged_by_rules = {(h.category, h.sentence) for h in analysis.hits}
+    # Where a rule found something good ("What would help you?"), the model's weaker
+    # evidence of a problem does not overrule it.
+    credited = {h.sentence for h in analysis.hits if not h.rule.is_problem}
     norm = analysis.norm
     cutoffs = [logit(model.thresholds.get(label, 1.0)) for label in model.labels]
     problems: list[Hit] = []
@@ -44,13 +58,16 @@ def with_learned(
         if any(q_start <= start and end <= q_end for q_start, q_end in analysis.quotes):
             continue
         n_start, n_end = bisect_left(norm.origin, start), bisect_left(norm.origin, end)
-        for j, z in enumerate(model.logits(norm.text[n_start:n_end])):
+        for j, z in enumerate(model.logits(_own_words(analysis, n_start, n_end))):
             label = model.labels[j]
-            if z < cutoffs[j] or label in found or label not in templates:
+            if z < cutoffs[j] or label not in templates:
                 continue
             if is_problem(label):
-                problems.append(_hit(analysis, _stand_in(templates[label]), i))
-            elif z > best_element.get(label, (-math.inf, 0))[0]:
+                if (label, i) in flagged_by_rules or i in credited:
+                    continue
+                if not _excepted(exceptions.get(label, ()), norm.text, n_start, n_end):
+                    problems.append(_hit(analysis, _stand_in(templates[label]), i))
+            elif label not in found and z > best_element.get(label, (-math.inf, 0))[0]:
                 best_element[label] = (z, i)
     flagged = {h.sentence for h in analysis.problems()} | {h.sentence for h in problems}
     elements = [
@@ -61,6 +78,25 @@ def with_learned(
     if not problems and not elements:
         return analysis
     return replace(analysis, hits=analysis.hits + tuple(problems) + tuple(elements))
+
+
+def _own_words(analysis: Analysis, start: int, end: int) -> str:
+    """The normalised sentence without the quoted speech in it: words the writer quotes
+    ("you said 'you should have told me'") are not the writer's own."""
+    norm = analysis.norm
+    pieces, at = [], start
+    for q_start, q_end in analysis.quotes:
+        a, b = bisect_left(norm.origin, q_start), bisect_left(norm.origin, q_end)
+        if b <= at or a >= end:
+            continue
+        pieces.append(norm.text[at:a])
+        at = max(at, b)
+    pieces.append(norm.text[at:end])
+    return " ".join(pieces)
+
+
+def _excepted(matchers: Iterable[Matcher], text: str, start: int, end: int) -> bool:
+    return any(_found(m.regex.search, text, start, end) for m in matchers)
 
 
 @lru_cache(maxsize=64)

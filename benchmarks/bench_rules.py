@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import allyfeedback as af  # noqa: E402
 from allyfeedback.engine import analyze  # noqa: E402
+from allyfeedback.rules_critique import critique_rules  # noqa: E402
 from allyfeedback.ruleset import RuleSet, load_ruleset  # noqa: E402
 
 
@@ -176,6 +177,15 @@ def main() -> None:
         af.critique(d, backend="rules")
     loop_rate = len(drafts) / (time.perf_counter() - t0)
     unseen = summary(unseen_times(rs))
+    # The learned layer's cost, paired: the same drafts through the rules' critique with
+    # and without it, alternating, so machine load hits both alike.
+    with_layer, without_layer = [], []
+    for d in drafts:
+        for learned, bucket in ((True, with_layer), (False, without_layer)):
+            t = time.perf_counter()
+            critique_rules(d, None, rs, learned=learned)
+            bucket.append((time.perf_counter() - t) * 1e3)
+    layer_ms = statistics.median(with_layer) - statistics.median(without_layer)
     pl = proselint_times(drafts[:200])
     result = {
         "drafts": len(drafts),
@@ -186,6 +196,8 @@ def main() -> None:
         "engine_loop_per_second": engine_rate,
         "engine_unseen_text": unseen,
         "critique_loop_per_second": loop_rate,
+        "learned_layer_median_ms": layer_ms,
+        "learned_layer_share_of_engine": layer_ms / engine["median_ms"],
         "import": import_time(),
         "proselint_200_drafts": summary(pl) if pl else None,
         "engine_times_faster_than_proselint": (
@@ -211,6 +223,10 @@ def main() -> None:
         f"p95 {unseen['p95_ms']:.3f} ms  (word caches warmed on other drafts)"
     )
     print(f"full critique in a loop     {loop_rate:,.0f} drafts/s")
+    print(
+        f"learned layer (paired)      median {layer_ms:.3f} ms a draft, "
+        f"{layer_ms / engine['median_ms']:.0%} of the engine's median"
+    )
     imp = result["import"]
     print(
         f"python -c 'import allyfeedback'  {imp['import_allyfeedback_total_s'] * 1e3:.0f} ms total, "

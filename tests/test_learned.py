@@ -68,3 +68,14 @@ def test_shipped_model_is_reproduced_by_training() -> None:
         assert [i for i, _ in pairs] == [i for i, _ in shipped.weights[feature]]
         for (_, w), (_, v) in zip(pairs, shipped.weights[feature], strict=True):
             assert abs(w - v) < 0.01, feature
+
+
+def test_scoring_skips_only_pairs_that_weigh_nothing() -> None:
+    model = shipped_model()
+    assert model is not None
+    for sentence in ["i was swamped with the release, sorry!", "you should have told me", ""]:
+        full = list(model.bias)
+        for f in features(sentence):
+            for i, w in model.weights.get(f, ()):
+                full[i] += w
+        assert model.logits(sentence) == pytest.approx(full)
