@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .evaluation import LabelScore
 from .learned import LinearModel, features
 from .taxonomy import ALL_IDS, ELEMENT_IDS, PROBLEM_IDS
 
@@ -174,25 +175,9 @@ def predict(model: LinearModel, draft: Draft) -> frozenset[str]:
     return frozenset(fb.problem_ids) | frozenset(fb.element_ids)
 
 
-@dataclass
-class Tally:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def f1(self) -> float:
-        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp else 0.0
-
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-
-def score(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> dict[str, Tally]:
+def score(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> dict[str, LabelScore]:
     """Tallies per label (and ``micro``) of (gold, predicted) pairs."""
-    tallies = {label: Tally() for label in (*ALL_IDS, "micro")}
+    tallies = {label: LabelScore() for label in (*ALL_IDS, "micro")}
     for gold, predicted in pairs:
         for label in ALL_IDS:
             for t in (tallies[label], tallies["micro"]):
@@ -221,7 +206,7 @@ def grouped_cv(
     return out
 
 
-def report(title: str, tallies: dict[str, Tally]) -> str:
+def report(title: str, tallies: dict[str, LabelScore]) -> str:
     lines = [
         f"## {title}",
         "",
@@ -230,7 +215,7 @@ def report(title: str, tallies: dict[str, Tally]) -> str:
     ]
     for label, t in tallies.items():
         lines.append(
-            f"| {label} | {t.precision():.3f} | {t.recall():.3f} | {t.f1():.3f} | {t.tp + t.fn} |"
+            f"| {label} | {t.precision:.3f} | {t.recall:.3f} | {t.f1:.3f} | {t.tp + t.fn} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -254,8 +239,8 @@ def by_group(predicted: Sequence[tuple[Draft, frozenset[str]]], key: str) -> str
         rules = score((d.labels, d.rule_labels) for d, _ in mine)["micro"]
         both = score((d.labels, p) for d, p in mine)["micro"]
         lines.append(
-            f"| {g} | {len(mine)} | {rules.f1():.3f} | {both.precision():.3f} "
-            f"| {both.recall():.3f} | {both.f1():.3f} |"
+            f"| {g} | {len(mine)} | {rules.f1:.3f} | {both.precision:.3f} "
+            f"| {both.recall:.3f} | {both.f1:.3f} |"
         )
     return "\n".join(lines) + "\n\n"
 
