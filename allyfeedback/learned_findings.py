@@ -19,6 +19,7 @@ from .engine import Analysis, Hit, _found
 from .learned import MESSAGES, LinearModel, logit, shipped_model
 from .ruleset import Rule, RuleSet
 from .taxonomy import is_problem
+from .text import NormalizedText
 
 # Learned findings sort after every rule's, so a rule's wording is shown first.
 _AFTER_RULES = 1_000_000
@@ -54,11 +55,20 @@ def with_learned(
     cutoffs = [logit(model.thresholds.get(label, 1.0)) for label in model.labels]
     problems: list[Hit] = []
     best_element: dict[str, tuple[float, int]] = {}
+    quotes = _merged(analysis.quotes)
+    q = 0  # the first quote that ends after the current sentence starts
     for i, (start, end) in enumerate(analysis.sentences):
-        if any(q_start <= start and end <= q_end for q_start, q_end in analysis.quotes):
-            continue
+        while q < len(quotes) and quotes[q][1] <= start:
+            q += 1
+        if q < len(quotes) and quotes[q][0] <= start and end <= quotes[q][1]:
+            continue  # the whole sentence is quoted speech
+        inside = []
+        for q_start, q_end in quotes[q:]:
+            if q_start >= end:
+                break
+            inside.append((q_start, q_end))
         n_start, n_end = bisect_left(norm.origin, start), bisect_left(norm.origin, end)
-        for j, z in enumerate(model.logits(_own_words(analysis, n_start, n_end))):
+        for j, z in enumerate(model.logits(_own_words(norm, n_start, n_end, inside))):
             label = model.labels[j]
             if z < cutoffs[j] or label not in templates:
                 continue
@@ -80,15 +90,25 @@ def with_learned(
     return replace(analysis, hits=analysis.hits + tuple(problems) + tuple(elements))
 
 
-def _own_words(analysis: Analysis, start: int, end: int) -> str:
-    """The normalised sentence without the quoted speech in it: words the writer quotes
-    ("you said 'you should have told me'") are not the writer's own."""
-    norm = analysis.norm
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` sorted, overlapping ones joined: so one pass over the sentences meets
+    each quote in order (a linear walk, however many quotes a hostile draft holds)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _own_words(norm: NormalizedText, start: int, end: int, quotes: list[tuple[int, int]]) -> str:
+    """The normalised sentence without the quoted speech in it (``quotes``: the merged
+    quotes that overlap it, in the caller's offsets): words the writer quotes ("you said
+    'you should have told me'") are not the writer's own."""
     pieces, at = [], start
-    for q_start, q_end in analysis.quotes:
+    for q_start, q_end in quotes:
         a, b = bisect_left(norm.origin, q_start), bisect_left(norm.origin, q_end)
-        if b <= at or a >= end:
-            continue
         pieces.append(norm.text[at:a])
         at = max(at, b)
     pieces.append(norm.text[at:end])
