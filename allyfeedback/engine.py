@@ -31,6 +31,7 @@ class Hit(NamedTuple):
     sentence: int  # index of the sentence it was found in
     category: str
     order: int = 0  # the rule's position in the rule set
+    pattern: int = -1  # which of the rule's patterns matched (-1: not a pattern's match)
 
 
 @dataclass(frozen=True)
@@ -191,11 +192,18 @@ class _Scan:
         return regex.bounded_search(self.deadline)
 
     def consider(
-        self, m: re.Match[str], rule: Rule, order: int, sentence: int, may_veto: bool = True
+        self,
+        m: re.Match[str],
+        rule: Rule,
+        order: int,
+        pattern: int,
+        sentence: int,
+        may_veto: bool = True,
     ) -> None:
-        """Keep a match of ``rule`` (the ``order``-th of the set) found in sentence
-        ``sentence``, unless an exception in its sentence vetoes it or it is quoted.
-        ``may_veto=False``: the pattern index shows no exception can match there."""
+        """Keep a match of ``rule``'s ``pattern``-th pattern (the rule is the ``order``-th
+        of the set) found in sentence ``sentence``, unless an exception in its sentence
+        vetoes it or it is quoted. ``may_veto=False``: the pattern index shows no
+        exception can match there."""
         start, end = m.span()
         if start == end:
             return
@@ -215,7 +223,7 @@ class _Scan:
             return
         if rule.is_problem:
             o_start, o_end = self.norm.to_original(start, _clause_end(text, end, s_end))
-        self.hits.append(Hit(rule, o_start, o_end, sentence, rule.category, order))
+        self.hits.append(Hit(rule, o_start, o_end, sentence, rule.category, order, pattern))
 
 
 def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Analysis:
@@ -237,6 +245,7 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
                 candidate = _Candidate(
                     rule,
                     order,
+                    m_number,
                     scan.search(regex) if regex.guarded else regex.search,
                     windows.sentences_of[p],
                     index.exception_bits[order],
@@ -245,10 +254,10 @@ def analyze(draft: str, ruleset: RuleSet, *, use_prefilter: bool = True) -> Anal
         else:
             sent_starts = [s for s, _ in sents]
             for order, rule in enumerate(ruleset.rules):
-                for matcher in rule.matchers:
+                for number, matcher in enumerate(rule.matchers):
                     for m in find(scan.search(matcher.regex), norm.text):
                         i = max(bisect_right(sent_starts, m.start()) - 1, 0)
-                        scan.consider(m, rule, order, i)
+                        scan.consider(m, rule, order, number, i)
     except PatternTimeout as exc:
         assert rule is not None
         raise RuleFileError(f"{rule.origin}: rule {rule.id}: {exc}") from None
@@ -261,6 +270,7 @@ class _Candidate(NamedTuple):
 
     rule: Rule
     order: int  # the rule's position in the set
+    pattern: int  # which of the rule's patterns
     search: Search
     sentences: list[int]  # where to run it, in order
     exception_bit: int  # the bit of the rule's exception literals (0: none)
@@ -270,7 +280,7 @@ def _run(scan: _Scan, candidate: _Candidate, bits_of: list[int]) -> None:
     """Run one pattern in the sentences chosen for it. This loop is the hot path, so
     ``find`` and ``_mid_word`` are written out in it."""
     text, sents, consider = scan.norm.text, scan.sents, scan.consider
-    rule, order, search, sentences, exception_bit = candidate
+    rule, order, pattern, search, sentences, exception_bit = candidate
     n = len(text)
     for i in sentences:
         pos, end = sents[i]
@@ -280,7 +290,8 @@ def _run(scan: _Scan, candidate: _Candidate, bits_of: list[int]) -> None:
                 pos = start + 1
                 continue
             # an exception can only veto where its literals may be
-            consider(m, rule, order, i, not exception_bit or bool(exception_bit & bits_of[i]))
+            may_veto = not exception_bit or bool(exception_bit & bits_of[i])
+            consider(m, rule, order, pattern, i, may_veto)
             pos = m.end() if m.end() > start else start + 1
 
 

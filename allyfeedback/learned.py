@@ -1,11 +1,18 @@
-"""The learned layer: a small linear model that scores each sentence for every label.
+"""The learned layer: two small linear models fitted on the labelled corpus.
 
 The rules know the phrasings they were written for; this layer generalises from the
 labelled corpus to phrasings nobody wrote a rule for ("covid made me short-tempered").
-It is a logistic regression per label over the words and word pairs of one normalised
-sentence, trained by ``allyfeedback.training`` and shipped as ``learned_model.json``
-(plain numbers, no code, under 1 MB). Scoring is pure Python: one dictionary look-up per
-feature, so it adds a fraction of the rule engine's time and needs no extra package.
+
+- ``LinearModel`` scores each sentence for every label: a logistic regression over the
+  words and word pairs of one normalised sentence. It says *where* a label shows.
+- ``DraftModel`` judges the draft as a whole: per label, a logistic regression over which
+  rules fired and each label's highest sentence score. It says *whether* a label shows,
+  and so may add what the rules missed or overrule a built-in rule that fired on a
+  near-miss (see ``learned_findings``).
+
+Both are trained by ``allyfeedback.training`` and shipped together as
+``learned_model.json`` (plain numbers, no code, well under 1 MB). Scoring is pure Python:
+one dictionary look-up per feature, and no extra package.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -98,37 +106,102 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-min(max(z, -30.0), 30.0)))
 
 
-@lru_cache(maxsize=1)
-def shipped_model() -> LinearModel | None:
-    """The model shipped with the package, or None when the file is absent."""
-    path = resources.files("allyfeedback") / MODEL_FILE
-    if not path.is_file():
-        return None
-    return LinearModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+# A sentence's log-odds enter the draft model clipped to this range: one extreme sentence
+# should not outweigh every rule.
+PEAK_LIMIT = 10.0
+
+
+def peak(z: float) -> float:
+    return min(max(z, -PEAK_LIMIT), PEAK_LIMIT)
 
 
 @dataclass(frozen=True)
-class SentenceLabel:
-    """A label the model gives one sentence, in normalised-text offsets."""
+class DraftModel:
+    """Per label, the probability that the whole draft shows it, from two kinds of
+    evidence: which rules fired (features ``rule=<id>`` and ``cat=<category>``, weights in
+    ``weights``) and each label's highest sentence log-odds ("peaks", clipped to
+    ``PEAK_LIMIT``, weighed by ``peak_weights[label][peak label]``). A label counts at
+    ``thresholds[label]``."""
 
-    label: str
-    start: int
-    end: int
-    probability: float
+    labels: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: dict[str, tuple[tuple[int, float], ...]]
+    peak_weights: tuple[tuple[float, ...], ...]
+    thresholds: dict[str, float]
+
+    def logits(self, fired: Iterable[str], peaks: Sequence[float]) -> list[float]:
+        """Each label's log-odds for a draft whose rules ``fired`` (feature names) and
+        whose sentences peaked at ``peaks`` (in ``labels`` order)."""
+        total = [
+            b + sum(w * p for w, p in zip(row, peaks, strict=True))
+            for b, row in zip(self.bias, self.peak_weights, strict=True)
+        ]
+        get = self.weights.get
+        for name in fired:
+            for i, w in get(name, ()):
+                total[i] += w
+        return total
+
+    def knows(self, rule_id: str) -> bool:
+        """Whether the model was fitted with this rule: only such a rule's findings may
+        be overruled (a user's own rule is never second-guessed)."""
+        return f"rule={rule_id}" in self.weights
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "labels": list(self.labels),
+            "bias": [round(b, 4) for b in self.bias],
+            "thresholds": self.thresholds,
+            "peak_weights": [[round(w, 4) for w in row] for row in self.peak_weights],
+            "weights": {
+                f: [[i, round(w, 3)] for i, w in pairs] for f, pairs in self.weights.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DraftModel:
+        return cls(
+            labels=tuple(data["labels"]),
+            bias=tuple(float(b) for b in data["bias"]),
+            weights={
+                f: tuple((int(i), float(w)) for i, w in pairs)
+                for f, pairs in data["weights"].items()
+            },
+            peak_weights=tuple(tuple(float(w) for w in row) for row in data["peak_weights"]),
+            thresholds={k: float(v) for k, v in data["thresholds"].items()},
+        )
 
 
-def label_sentences(
-    model: LinearModel, text: str, spans: list[tuple[int, int]]
-) -> list[SentenceLabel]:
-    """Every (sentence, label) whose probability reaches the label's threshold."""
-    out = []
-    # Compare log-odds with the thresholds' log-odds: no exp per label and sentence.
-    cutoffs = [logit(model.thresholds.get(label, 1.0)) for label in model.labels]
-    for start, end in spans:
-        for i, z in enumerate(model.logits(text[start:end])):
-            if z >= cutoffs[i]:
-                out.append(SentenceLabel(model.labels[i], start, end, _sigmoid(z)))
-    return out
+@dataclass(frozen=True)
+class LearnedLayer:
+    """The two models the learned layer runs: ``sentences`` says where a label shows,
+    ``drafts`` (when present) whether the draft shows it at all."""
+
+    sentences: LinearModel
+    drafts: DraftModel | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"sentences": self.sentences.to_json()}
+        if self.drafts is not None:
+            out["drafts"] = self.drafts.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LearnedLayer:
+        drafts = data.get("drafts")
+        return cls(
+            sentences=LinearModel.from_json(data["sentences"]),
+            drafts=DraftModel.from_json(drafts) if drafts is not None else None,
+        )
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> LearnedLayer | None:
+    """The models shipped with the package, or None when the file is absent."""
+    path = resources.files("allyfeedback") / MODEL_FILE
+    if not path.is_file():
+        return None
+    return LearnedLayer.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def logit(p: float) -> float:

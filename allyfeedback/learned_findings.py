@@ -1,60 +1,61 @@
 """Findings of the learned layer, in the rule engine's own shape.
 
-The rules run first; the learned layer (``learned.py``) then adds, for each label the
-rules did not find, the sentences its model is confident about. Its findings become
-``Hit``s of stand-in rules (``learned.<category>``), so results, score, verdict and
-revision treat them like the rules' own, and a disabled category stays disabled.
+The rules run first; the learned layer (``learned.py``) then corrects their findings:
+its draft model may withdraw a built-in rule's problem the draft as a whole does not
+show, and its findings of what the rules missed become ``Hit``s of stand-in rules
+(``learned.<category>``), so results, score, verdict and revision treat them like the
+rules' own, and a disabled category stays disabled.
 """
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .compiled_rules import Matcher
 from .engine import Analysis, Hit, _found
-from .learned import MESSAGES, LinearModel, logit, shipped_model
+from .learned import (
+    MESSAGES,
+    PEAK_LIMIT,
+    DraftModel,
+    LearnedLayer,
+    LinearModel,
+    logit,
+    peak,
+    shipped_model,
+)
 from .ruleset import Rule, RuleSet
 from .taxonomy import is_problem
 from .text import NormalizedText
 
+# Whether draft[start:end] lies in a stretch left out of the critique (``Frame.is_skipped``).
+Skipped = Callable[[int, int], bool]
+# The draft model overrules a rule's problem only in a draft of at least this many
+# sentences of the writer's own: it weighs a finding against the rest of the draft, and
+# in a short reply there is little else to weigh ("I'm sorry. Mistakes happen.").
+OVERRULE_FROM = 4
 # Learned findings sort after every rule's, so a rule's wording is shown first.
 _AFTER_RULES = 1_000_000
 
 
-def with_learned(
-    analysis: Analysis, ruleset: RuleSet, model: LinearModel | None = None
-) -> Analysis:
-    """``analysis`` plus the labels the learned layer finds that the rules did not.
+@dataclass(frozen=True)
+class SentenceScore:
+    """The sentence model's log-odds for one sentence of the writer's own words."""
 
-    Only for categories the rule set still has (disabling a category disables it here
-    too); never in quoted speech; an element never where a problem was found. ``model``
-    defaults to the shipped one (cross-validation passes one fitted without the draft).
-    """
-    model = model or shipped_model()
-    if model is None:
-        return analysis
-    templates = {r.category: r for r in ruleset}
-    # A rule's exceptions name near-misses ("I won't make this about me"): where one of
-    # its category's exceptions holds, the learned layer does not flag that category.
-    exceptions: dict[str, list[Matcher]] = {}
-    for r in ruleset:
-        if r.exception is not None and not r.exception.regex.guarded:
-            exceptions.setdefault(r.category, []).append(r.exception)
-    # Elements: one finding is enough. Problems: every sentence that shows one, so the
-    # revision leaves each out (a sentence a rule already flagged for it is skipped).
-    found = {h.category for h in analysis.hits}
-    flagged_by_rules = {(h.category, h.sentence) for h in analysis.hits}
-    # Where a rule found something good ("What would help you?"), the model's weaker
-    # evidence of a problem does not overrule it.
-    credited = {h.sentence for h in analysis.hits if not h.rule.is_problem}
+    index: int  # into ``Analysis.sentences``
+    logits: list[float]
+
+
+def score_sentences(
+    analysis: Analysis, model: LinearModel, skipped: Skipped | None = None
+) -> list[SentenceScore]:
+    """Each sentence the writer wrote, scored: whole sentences of quoted speech and
+    ``skipped`` stretches (a quoted reply, a signature) are left out, and quoted speech
+    inside a sentence is not read (words the writer quotes are not their own)."""
     norm = analysis.norm
-    cutoffs = [logit(model.thresholds.get(label, 1.0)) for label in model.labels]
-    problems: list[Hit] = []
-    best_element: dict[str, tuple[float, int]] = {}
+    out = []
     quotes = _merged(analysis.quotes)
     q = 0  # the first quote that ends after the current sentence starts
     for i, (start, end) in enumerate(analysis.sentences):
@@ -62,32 +63,141 @@ def with_learned(
             q += 1
         if q < len(quotes) and quotes[q][0] <= start and end <= quotes[q][1]:
             continue  # the whole sentence is quoted speech
+        if skipped is not None and skipped(start, end):
+            continue
         inside = []
         for q_start, q_end in quotes[q:]:
             if q_start >= end:
                 break
             inside.append((q_start, q_end))
         n_start, n_end = bisect_left(norm.origin, start), bisect_left(norm.origin, end)
-        for j, z in enumerate(model.logits(_own_words(norm, n_start, n_end, inside))):
-            label = model.labels[j]
-            if z < cutoffs[j] or label not in templates:
-                continue
-            if is_problem(label):
+        out.append(SentenceScore(i, model.logits(_own_words(norm, n_start, n_end, inside))))
+    return out
+
+
+def fired(hits: Iterable[Hit]) -> set[str]:
+    """The draft model's rule features: which rules fired, in which categories, and by
+    which of their patterns (a rule's patterns range from exact to loose)."""
+    out = set()
+    for h in hits:
+        out.add(f"rule={h.rule.id}")
+        out.add(f"cat={h.category}")
+        out.add(f"pattern={h.rule.id}/{h.pattern}")
+    return out
+
+
+def peaks(scores: Iterable[SentenceScore], size: int) -> list[float]:
+    """Each label's highest sentence log-odds, clipped (``-PEAK_LIMIT`` if no sentence)."""
+    top = [-PEAK_LIMIT] * size
+    for s in scores:
+        top = [max(a, peak(z)) for a, z in zip(top, s.logits, strict=True)]
+    return top
+
+
+def draft_shows(
+    model: DraftModel, hits: Iterable[Hit], scores: Iterable[SentenceScore]
+) -> dict[str, bool]:
+    """Per label, whether the draft model says the draft as a whole shows it."""
+    z = model.logits(fired(hits), peaks(scores, len(model.labels)))
+    return {
+        label: z[i] >= logit(model.thresholds.get(label, 1.0))
+        for i, label in enumerate(model.labels)
+    }
+
+
+def with_learned(
+    analysis: Analysis,
+    ruleset: RuleSet,
+    layer: LearnedLayer | None = None,
+    skipped: Skipped | None = None,
+) -> Analysis:
+    """``analysis`` as the learned layer corrects it.
+
+    The draft model (when the layer has one) decides, per label, whether the draft shows
+    it. Where it says a problem does not show, in a draft of ``OVERRULE_FROM`` sentences
+    or more, the findings of built-in rules it was fitted with are withdrawn (a phrase
+    matched in a near-miss, such as "take it as a compliment" in "I won't ask you to
+    take it as a compliment"). Where it says a label shows and no rule found it, the
+    sentence the sentence model rates highest is flagged or credited. Every sentence
+    rated past the label's sentence threshold is flagged too, so the revision leaves each
+    out. Without a draft model, only those sentences are added.
+
+    Only for categories the rule set still has (disabling a category disables it here
+    too); never in quoted speech or ``skipped`` stretches; an element never where a
+    problem was found; a problem never where one of its category's rule exceptions holds
+    or a rule credited the sentence with an element. ``layer`` defaults to the shipped
+    one (cross-validation passes one fitted without the draft).
+    """
+    layer = layer or shipped_model()
+    if layer is None:
+        return analysis
+    model = layer.sentences
+    scores = score_sentences(analysis, model, skipped)
+    hits = analysis.hits
+    shows: dict[str, bool] | None = None
+    if layer.drafts is not None:
+        shows = draft_shows(layer.drafts, hits, scores)
+        if len(scores) >= OVERRULE_FROM:
+            judge = layer.drafts
+            hits = tuple(h for h in hits if not _overruled(h, shows, judge))
+    templates = {r.category: r for r in ruleset}
+    # A rule's exceptions name near-misses ("I won't make this about me"): where one of
+    # its category's exceptions holds, the learned layer does not flag that category.
+    exceptions: dict[str, list[Matcher]] = {}
+    for r in ruleset:
+        if r.exception is not None and not r.exception.regex.guarded:
+            exceptions.setdefault(r.category, []).append(r.exception)
+    found = {h.category for h in hits}
+    flagged_by_rules = {(h.category, h.sentence) for h in hits}
+    # Where a rule found something good ("What would help you?"), the model's weaker
+    # evidence of a problem does not overrule it.
+    credited = {h.sentence for h in hits if not h.rule.is_problem}
+    norm = analysis.norm
+    cutoffs = [logit(model.thresholds.get(label, 1.0)) for label in model.labels]
+    problems: list[Hit] = []
+    best_element: dict[str, int] = {}
+    for j, label in enumerate(model.labels):
+        if label not in templates or (shows is not None and not shows.get(label, False)):
+            continue
+        ranked = sorted(scores, key=lambda s: s.logits[j], reverse=True)
+        # With a draft model that says the label shows, the best sentence stands for it
+        # even below the sentence threshold; without one, only past the threshold.
+        needed = shows is not None and label not in found
+        if is_problem(label):
+            for s in ranked:
+                if s.logits[j] < cutoffs[j] and not needed:
+                    break
+                i = s.index
                 if (label, i) in flagged_by_rules or i in credited:
                     continue
-                if not _excepted(exceptions.get(label, ()), norm.text, n_start, n_end):
-                    problems.append(_hit(analysis, _stand_in(templates[label]), i))
-            elif label not in found and z > best_element.get(label, (-math.inf, 0))[0]:
-                best_element[label] = (z, i)
-    flagged = {h.sentence for h in analysis.problems()} | {h.sentence for h in problems}
+                start, end = analysis.sentences[i]
+                n_start, n_end = bisect_left(norm.origin, start), bisect_left(norm.origin, end)
+                if _excepted(exceptions.get(label, ()), norm.text, n_start, n_end):
+                    continue
+                problems.append(_hit(analysis, _stand_in(templates[label]), i))
+                needed = False
+        elif label not in found:
+            for s in ranked:
+                if s.logits[j] < cutoffs[j] and shows is None:
+                    break
+                best_element[label] = s.index
+                break
+    flagged = {h.sentence for h in hits if h.rule.is_problem} | {h.sentence for h in problems}
     elements = [
         _hit(analysis, _stand_in(templates[label]), i)
-        for label, (_, i) in best_element.items()
+        for label, i in best_element.items()
         if i not in flagged
     ]
-    if not problems and not elements:
+    if not problems and not elements and hits is analysis.hits:
         return analysis
-    return replace(analysis, hits=analysis.hits + tuple(problems) + tuple(elements))
+    return replace(analysis, hits=hits + tuple(problems) + tuple(elements))
+
+
+def _overruled(hit: Hit, shows: dict[str, bool], judge: DraftModel) -> bool:
+    """Whether the draft model withdraws ``hit``: a problem the draft as a whole does not
+    show, found by a built-in rule the model was fitted with. An element's credit is never
+    withdrawn (a revision adds no second apology to one the model doubts)."""
+    return hit.rule.is_problem and not shows[hit.category] and judge.knows(hit.rule.id)
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from .engine import Analysis, Hit, analyze
-from .frame import find_frame, own_words
-from .learned import LinearModel
+from .frame import Frame, find_frame, own_words
+from .learned import LearnedLayer, LinearModel, shipped_model
 from .learned_findings import with_learned
 from .models import Element, Feedback, FindingSource, Problem, Skipped
 from .revision import DEFAULT_MAX_CHARS, build_revision
@@ -92,19 +92,17 @@ def critique_rules(
     ruleset: RuleSet,
     max_chars: int = DEFAULT_MAX_CHARS,
     *,
-    learned: bool | LinearModel = True,
+    learned: bool | LearnedLayer | LinearModel = True,
 ) -> Feedback:
     """The rule engine's full critique of an already validated draft. Quoted replies,
     forwards and signatures are not the writer's reply: findings there are left out.
 
-    ``learned``: add the learned layer's findings (True: the shipped model; a model: that
-    one, as cross-validation does; False: the rules alone)."""
+    ``learned``: let the learned layer correct the rules' findings (True: the shipped
+    models; a layer: that one, as cross-validation does; a sentence model alone: that one,
+    adding findings without a draft model's judgement; False: the rules alone)."""
     frame = find_frame(draft)
-    analysis = own_words(analyze(draft, ruleset), frame)
-    if learned:
-        # The learned layer adds to the rules' findings, in the writer's own words only.
-        model = None if learned is True else learned
-        analysis = own_words(with_learned(analysis, ruleset, model), frame)
+    layer = _layer(learned)
+    analysis = _analysis(draft, frame, ruleset, layer)
     problems = problems_from(analysis)
     elements = elements_from(analysis, situation)
     return Feedback(
@@ -115,10 +113,56 @@ def critique_rules(
         score=compute_score(problems, elements),
         verdict=compute_verdict(problems, elements),
         summary=summarize(problems, elements),
-        revision=build_revision(
-            draft, situation, ruleset, analysis, frame=frame, max_chars=max_chars
-        ),
+        revision=_revision(draft, situation, ruleset, analysis, frame, max_chars, layer),
         source="rules",
         warnings=draft_warnings(draft),
         skipped=[Skipped(kind=b.kind, start=b.start, end=b.end) for b in frame.skipped],
     )
+
+
+def _layer(learned: bool | LearnedLayer | LinearModel) -> LearnedLayer | None:
+    """The learned layer ``critique_rules`` runs, or None for the rules alone."""
+    if learned is False:
+        return None
+    if learned is True:
+        return shipped_model()
+    return learned if isinstance(learned, LearnedLayer) else LearnedLayer(learned)
+
+
+def _analysis(draft: str, frame: Frame, ruleset: RuleSet, layer: LearnedLayer | None) -> Analysis:
+    """The rules' findings in the writer's own words, as the learned layer corrects them."""
+    analysis = own_words(analyze(draft, ruleset), frame)
+    if layer is None:
+        return analysis
+    return own_words(with_learned(analysis, ruleset, layer, frame.is_skipped), frame)
+
+
+# How many times a revision is critiqued again for what the learned layer finds in it.
+_SETTLE = 2
+
+
+def _revision(
+    draft: str,
+    situation: str | None,
+    ruleset: RuleSet,
+    analysis: Analysis,
+    frame: Frame,
+    max_chars: int,
+    layer: LearnedLayer | None,
+) -> str:
+    """The suggested reply. With the learned layer it is critiqued again, and any
+    sentence now flagged is left out too: the draft model judges the whole draft, so the
+    apology or questions the revision adds can tip a label it weighed in the draft."""
+    revision = build_revision(draft, situation, ruleset, analysis, frame=frame, max_chars=max_chars)
+    for _ in range(_SETTLE if layer is not None else 0):
+        if revision == draft:
+            break
+        frame = find_frame(revision)
+        again = _analysis(revision, frame, ruleset, layer)
+        if not again.problems():
+            break
+        draft = revision
+        revision = build_revision(
+            draft, situation, ruleset, again, frame=frame, max_chars=max_chars
+        )
+    return revision

@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .engine import Analysis
 from .evaluation import LabelScore
-from .learned import LinearModel, features
-from .taxonomy import ALL_IDS, ELEMENT_IDS, PROBLEM_IDS
+from .frame import Frame
+from .learned import PEAK_LIMIT, DraftModel, LearnedLayer, LinearModel, features
+from .learned_findings import fired, peaks, score_sentences
+from .taxonomy import ALL_IDS, ELEMENT_IDS, PROBLEM_IDS, is_problem
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 # The probability a sentence needs before a label counts: problems need more, because a
@@ -33,6 +36,18 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 PROBLEM_THRESHOLD = 0.98
 ELEMENT_THRESHOLD = 0.9
 MIN_WEIGHT = 0.05
+# The draft model: how sure it must be that a draft shows a label (a problem needs more),
+# its regularisation, and how many folds give it sentence peaks from models that never
+# saw the draft (so it learns how far to trust the sentence model on unseen text).
+DRAFT_PROBLEM_THRESHOLD = 0.7
+DRAFT_ELEMENT_THRESHOLD = 0.5
+DRAFT_C = 0.5
+INNER_FOLDS = 4
+# Scales of the draft model's inputs while fitting (folded into the weights after): a
+# rule feature is worth RULE_VALUE, a sentence peak its log-odds / PEAK_SCALE, so that one
+# regularisation strength suits both.
+RULE_VALUE = 3.0
+PEAK_SCALE = PEAK_LIMIT / 2
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,8 @@ class Draft:
     # Per label: the indexes of the sentences that show it (empty: not known).
     evidence: dict[str, frozenset[int]]
     rule_labels: frozenset[str]  # what the rules alone find
+    analysis: Analysis  # the rules' findings in the writer's own words
+    frame: Frame  # what the critique leaves out (quoted replies, signatures)
 
 
 def _sentences(draft: str) -> tuple[Any, list[tuple[int, int]]]:
@@ -59,6 +76,8 @@ def _sentences(draft: str) -> tuple[Any, list[tuple[int, int]]]:
 
 def prepare(rows: Iterable[dict[str, Any]]) -> list[Draft]:
     """Cut each row into sentences and find which sentences show which label."""
+    from .engine import analyze
+    from .frame import find_frame, own_words
     from .rules_critique import critique_rules
     from .ruleset import load_ruleset
 
@@ -68,6 +87,7 @@ def prepare(rows: Iterable[dict[str, Any]]) -> list[Draft]:
         text = row["text"]
         norm, spans = _sentences(text)
         fb = critique_rules(text, row.get("situation"), ruleset, learned=False)
+        frame = find_frame(text)
         labels = frozenset([*row.get("problems", []), *row.get("elements", [])])
         found: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for label, quote in (row.get("evidence") or {}).items():
@@ -102,6 +122,8 @@ def prepare(rows: Iterable[dict[str, Any]]) -> list[Draft]:
                 sentences=tuple(norm.text[s:e] for s, e in spans),
                 evidence=evidence,
                 rule_labels=frozenset(fb.problem_ids) | frozenset(fb.element_ids),
+                analysis=own_words(analyze(text, ruleset), frame),
+                frame=frame,
             )
         )
     return out
@@ -157,6 +179,73 @@ def fit(drafts: Sequence[Draft], c: float = 3.0) -> LinearModel:
     )
 
 
+def fit_layer(drafts: Sequence[Draft], key: str = "scenario") -> LearnedLayer:
+    """Both models of the learned layer. The draft model learns from sentence peaks that
+    models fitted without the draft's ``key`` group gave it (``INNER_FOLDS`` folds), so
+    it weighs the sentence model as it will do on text nobody labelled."""
+    return LearnedLayer(fit(drafts), fit_drafts(drafts, out_of_fold_peaks(drafts, key)))
+
+
+def draft_peaks(model: LinearModel, draft: Draft) -> list[float]:
+    """The sentence model's highest log-odds per label in the draft, as the product
+    computes them (``learned_findings``)."""
+    scores = score_sentences(draft.analysis, model, draft.frame.is_skipped)
+    return peaks(scores, len(model.labels))
+
+
+def out_of_fold_peaks(drafts: Sequence[Draft], key: str) -> list[list[float]]:
+    """Each draft's peaks from a sentence model fitted without its fold of groups."""
+    groups = sorted({d.group[key] for d in drafts})
+    out: list[list[float]] = [[] for _ in drafts]
+    for fold in range(min(INNER_FOLDS, len(groups))):
+        held = set(groups[fold::INNER_FOLDS])
+        model = fit([d for d in drafts if d.group[key] not in held])
+        for k, d in enumerate(drafts):
+            if d.group[key] in held:
+                out[k] = draft_peaks(model, d)
+    return out
+
+
+def fit_drafts(drafts: Sequence[Draft], peak_rows: Sequence[Sequence[float]]) -> DraftModel:
+    """One L2 logistic regression per label over the rules that fired and the peaks."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    rows = []
+    for d, row in zip(drafts, peak_rows, strict=True):
+        x = dict.fromkeys(fired(d.analysis.hits), RULE_VALUE)
+        x.update({f"peak={label}": p / PEAK_SCALE for label, p in zip(ALL_IDS, row, strict=True)})
+        rows.append(x)
+    vec = DictVectorizer(sparse=False)  # a few hundred columns: dense is simplest
+    x_all = vec.fit_transform(rows)
+    names = [str(n) for n in vec.get_feature_names_out()]
+    weights: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    bias, peak_weights = [], []
+    for li, label in enumerate(ALL_IDS):
+        clf = LogisticRegression(C=DRAFT_C, solver="liblinear", random_state=0)
+        clf.fit(x_all, [label in d.labels for d in drafts])
+        bias.append(float(clf.intercept_[0]))
+        coef = dict(zip(names, (float(w) for w in clf.coef_[0]), strict=True))
+        peak_weights.append(tuple(round(coef[f"peak={m}"] / PEAK_SCALE, 4) for m in ALL_IDS))
+        for name, w in coef.items():
+            if not name.startswith("peak=") and abs(w * RULE_VALUE) >= MIN_WEIGHT / 10:
+                weights[name].append((li, round(w * RULE_VALUE, 3)))
+    # Every rule the model saw keeps an entry (even with no weight): ``knows`` reads it.
+    for name in names:
+        if not name.startswith("peak="):
+            weights.setdefault(name, [])
+    return DraftModel(
+        labels=ALL_IDS,
+        bias=tuple(bias),
+        weights={f: tuple(pairs) for f, pairs in weights.items()},
+        peak_weights=tuple(peak_weights),
+        thresholds={
+            label: DRAFT_PROBLEM_THRESHOLD if is_problem(label) else DRAFT_ELEMENT_THRESHOLD
+            for label in ALL_IDS
+        },
+    )
+
+
 def _l1_penalty() -> dict[str, object]:
     """scikit-learn 1.8 chose the penalty by ``l1_ratio`` and deprecated ``penalty``."""
     import sklearn
@@ -165,13 +254,13 @@ def _l1_penalty() -> dict[str, object]:
     return {"l1_ratio": 1.0} if (major, minor) >= (1, 8) else {"penalty": "l1"}
 
 
-def predict(model: LinearModel, draft: Draft) -> frozenset[str]:
-    """The labels the product finds with ``model`` as its learned layer: the same path
-    as ``critique`` (rules, then the model in the writer's own words)."""
+def predict(layer: LearnedLayer, draft: Draft) -> frozenset[str]:
+    """The labels the product finds with ``layer`` as its learned layer: the same path
+    as ``critique`` (rules, then the models in the writer's own words)."""
     from .rules_critique import critique_rules
     from .ruleset import load_ruleset
 
-    fb = critique_rules(draft.text, draft.situation, load_ruleset(), learned=model)
+    fb = critique_rules(draft.text, draft.situation, load_ruleset(), learned=layer)
     return frozenset(fb.problem_ids) | frozenset(fb.element_ids)
 
 
@@ -193,15 +282,16 @@ def score(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> dict[str, L
 def grouped_cv(
     drafts: Sequence[Draft],
     key: str,
-    fitter: Callable[[Sequence[Draft]], LinearModel] = fit,
+    fitter: Callable[[Sequence[Draft], str], LearnedLayer] = fit_layer,
     held_out: Callable[[Draft], bool] = lambda d: d.group["register"] != "dev",
 ) -> list[tuple[Draft, frozenset[str]]]:
-    """Predict every held-out draft with a model fitted without its group."""
+    """Predict every held-out draft with models fitted without its group (the draft
+    model's inner folds split the remaining groups by the same ``key``)."""
     groups = sorted({d.group[key] for d in drafts if held_out(d)})
     out: list[tuple[Draft, frozenset[str]]] = []
     for g in groups:
         train = [d for d in drafts if d.group[key] != g]
-        model = fitter(train)
+        model = fitter(train, key)
         out.extend((d, predict(model, d)) for d in drafts if d.group[key] == g and held_out(d))
     return out
 
@@ -282,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(false_alarms(predicted))
             sys.stdout.write(by_group(predicted, key))
     if args.out:
-        model = fit(drafts)
+        model = fit_layer(drafts)
         args.out.write_text(json.dumps(model.to_json(), separators=(",", ":")), "utf-8")
         sys.stdout.write(f"wrote {args.out} ({args.out.stat().st_size} bytes)\n")
     return 0

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from allyfeedback.learned import LinearModel, features, label_sentences, shipped_model
+from allyfeedback.learned import (
+    DraftModel,
+    LearnedLayer,
+    LinearModel,
+    features,
+    shipped_model,
+)
 from allyfeedback.taxonomy import ALL_IDS
 
 PACKAGE = Path(__file__).resolve().parent.parent / "allyfeedback"
@@ -33,11 +39,29 @@ def _tiny_model() -> LinearModel:
     )
 
 
-def test_threshold_decides_which_sentences_are_labelled() -> None:
-    text = "i was swamped. im sorry."
-    found = label_sentences(_tiny_model(), text, [(0, 14), (15, 24)])
-    assert [(f.label, f.start, f.end) for f in found] == [("defending", 0, 14)]
-    assert 0.85 < found[0].probability < 0.9
+def _tiny_judge() -> DraftModel:
+    # Constructed: one label; a rule worth +3, and each unit of the sentence peak +1.
+    return DraftModel(
+        labels=("defending",),
+        bias=(-2.0,),
+        weights={"rule=defending.busy": ((0, 3.0),), "rule=defending.quiet": ()},
+        peak_weights=((1.0,),),
+        thresholds={"defending": 0.7},
+    )
+
+
+def test_draft_model_adds_rules_and_peaks() -> None:
+    judge = _tiny_judge()
+    assert judge.logits([], [0.0]) == [-2.0]
+    assert judge.logits(["rule=defending.busy", "cat=defending"], [1.5]) == [2.5]
+    assert judge.knows("defending.quiet") and not judge.knows("user.mine")
+
+
+def test_layer_json_round_trip_keeps_both_models() -> None:
+    layer = LearnedLayer(_tiny_model(), _tiny_judge())
+    assert LearnedLayer.from_json(json.loads(json.dumps(layer.to_json()))) == layer
+    alone = LearnedLayer(_tiny_model())
+    assert LearnedLayer.from_json(json.loads(json.dumps(alone.to_json()))) == alone
 
 
 def test_json_round_trip_keeps_every_weight() -> None:
@@ -50,29 +74,36 @@ def test_json_round_trip_keeps_every_weight() -> None:
 def test_shipped_model_is_small_and_covers_every_label() -> None:
     path = PACKAGE / "learned_model.json"
     assert path.stat().st_size < 5 * 1024 * 1024
-    model = shipped_model()
-    assert model is not None and model.labels == ALL_IDS
-    assert set(model.thresholds) == set(ALL_IDS)
+    layer = shipped_model()
+    assert layer is not None and layer.drafts is not None
+    for model in (layer.sentences, layer.drafts):
+        assert model.labels == ALL_IDS
+        assert set(model.thresholds) == set(ALL_IDS)
+    assert all(len(row) == len(ALL_IDS) for row in layer.drafts.peak_weights)
 
 
 def test_shipped_model_is_reproduced_by_training() -> None:
     pytest.importorskip("sklearn")
     from allyfeedback import training
 
-    fitted = training.fit(training.prepare(training.load_rows(training.default_files())))
+    fitted = training.fit_layer(training.prepare(training.load_rows(training.default_files())))
     shipped = shipped_model()
-    assert shipped is not None
-    assert fitted.thresholds == shipped.thresholds
-    assert set(fitted.weights) == set(shipped.weights)
-    for feature, pairs in fitted.weights.items():
-        assert [i for i, _ in pairs] == [i for i, _ in shipped.weights[feature]]
-        for (_, w), (_, v) in zip(pairs, shipped.weights[feature], strict=True):
-            assert abs(w - v) < 0.01, feature
+    assert shipped is not None and shipped.drafts is not None and fitted.drafts is not None
+    for ours, theirs in ((fitted.sentences, shipped.sentences), (fitted.drafts, shipped.drafts)):
+        assert ours.thresholds == theirs.thresholds
+        assert set(ours.weights) == set(theirs.weights)
+        for feature, pairs in ours.weights.items():
+            assert [i for i, _ in pairs] == [i for i, _ in theirs.weights[feature]]
+            for (_, w), (_, v) in zip(pairs, theirs.weights[feature], strict=True):
+                assert abs(w - v) < 0.01, feature
+    for row, again in zip(fitted.drafts.peak_weights, shipped.drafts.peak_weights, strict=True):
+        assert row == pytest.approx(again, abs=0.01)
 
 
 def test_scoring_skips_only_pairs_that_weigh_nothing() -> None:
-    model = shipped_model()
-    assert model is not None
+    layer = shipped_model()
+    assert layer is not None
+    model = layer.sentences
     for sentence in ["i was swamped with the release, sorry!", "you should have told me", ""]:
         full = list(model.bias)
         for f in features(sentence):
