@@ -86,11 +86,15 @@ def _test(hint: Any, bounds: Range) -> tuple[Callable[[Any], bool], str]:
     if get_origin(hint) is list:
         (item,) = get_args(hint)
         each, words = _test(item, Range())
-        return (lambda v: isinstance(v, list) and all(each(x) for x in v)), f"a list of {words}"
+        of = words.removeprefix("an ").removeprefix("a ")
+        return (lambda v: isinstance(v, list) and all(each(x) for x in v)), f"a list of {of}"
     if hint is int:
         low, high = bounds.low, bounds.high
-        words = "an int" + (f" >= {low}" if low is not None else "")
-        words += f" <= {high}" if high is not None else ""
+        if low is not None and high is not None:
+            words = f"an int from {low} to {high}"
+        else:
+            words = "an int" + (f" >= {low}" if low is not None else "")
+            words += f" <= {high}" if high is not None else ""
         return (
             lambda v: (
                 isinstance(v, int)
