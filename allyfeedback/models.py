@@ -4,10 +4,10 @@ listed once) are checked here, on construction and on every JSON round-trip."""
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from dataclasses import dataclass, field
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from .records import Doc, Range, Record
 from .taxonomy import ELEMENT_IDS, TITLES, ElementId, ProblemId, Severity
 
 SCHEMA_VERSION = "1"
@@ -16,6 +16,7 @@ Source = Literal["rules", "llm", "hybrid"]
 # "learned": the offline learned layer (rule_id "learned.<category>"), part of the rule engine.
 FindingSource = Literal["rules", "learned", "llm"]
 Verdict = Literal["ready", "revise", "rethink"]
+Offset = Annotated[int, Range(0)]
 
 
 def line_column(text: str, offset: int) -> tuple[int, int]:
@@ -27,18 +28,15 @@ def line_column(text: str, offset: int) -> tuple[int, int]:
 _S = TypeVar("_S", bound="_Span")
 
 
-class _Span(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+@dataclass(frozen=True, kw_only=True)
+class _Span(Record):
     quote: str | None = None
-    start: int | None = Field(default=None, ge=0)
-    end: int | None = Field(default=None, ge=0)
+    start: Annotated[int | None, Range(0)] = None
+    end: Annotated[int | None, Range(0)] = None
     # Derived from ``start`` by ``Feedback`` (any value given is replaced), so that JSON,
     # SARIF and editor tools get a position without counting characters themselves.
-    line: int | None = Field(default=None, ge=1, description="1-based line of `start`.")
-    column: int | None = Field(
-        default=None, ge=1, description="1-based column of `start`, in characters."
-    )
+    line: Annotated[int | None, Range(1), Doc("1-based line of `start`.")] = None
+    column: Annotated[int | None, Range(1), Doc("1-based column of `start`, in characters.")] = None
 
     def _positioned(self: _S, draft: str) -> _S:
         """This span with ``line`` and ``column`` computed from ``start``."""
@@ -64,40 +62,41 @@ class _Span(BaseModel):
             raise ValueError(f"quote {self.quote!r} is not draft[{self.start}:{self.end}]")
 
 
+@dataclass(frozen=True, kw_only=True)
 class Problem(_Span):
     """Something in the draft that makes the apology worse, with the exact words."""
 
     category: ProblemId
-    quote: str
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    # Required here (``field()``: no default inherited from ``_Span``).
+    quote: str = field()
+    start: Offset = field()
+    end: Offset = field()
     severity: Severity
-    message: str = Field(description="Why it hurts, in the article's terms.")
-    suggestion: str = Field(description="What to write instead.")
-    rule_id: str = Field(description="The rule (or 'llm.<category>') that found it.")
+    message: Annotated[str, Doc("Why it hurts, in the article's terms.")]
+    suggestion: Annotated[str, Doc("What to write instead.")]
+    rule_id: Annotated[str, Doc("The rule (or 'llm.<category>') that found it.")]
     source: FindingSource = "rules"
-    disputed: bool = Field(
-        default=False,
-        description="A rule finding the model reviewed and did not confirm: shown, not scored.",
-    )
+    disputed: Annotated[
+        bool, Doc("A rule finding the model reviewed and did not confirm: shown, not scored.")
+    ] = False
 
     @property
     def title(self) -> str:
         return TITLES[self.category]
 
 
+@dataclass(frozen=True, kw_only=True)
 class Element(_Span):
     """One of the six things a good reply contains; ``present`` says whether it does."""
 
     id: ElementId
     present: bool
-    tip: str | None = Field(default=None, description="How to add it, when missing.")
+    tip: Annotated[str | None, Doc("How to add it, when missing.")] = None
     rule_id: str | None = None
     source: FindingSource | None = None
-    disputed: bool = Field(
-        default=False,
-        description="Found by the rules, judged absent by the model: shown, not scored.",
-    )
+    disputed: Annotated[
+        bool, Doc("Found by the rules, judged absent by the model: shown, not scored.")
+    ] = False
 
     @property
     def title(self) -> str:
@@ -109,21 +108,19 @@ class Element(_Span):
         return self.present and not self.disputed
 
 
-class Skipped(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Skipped(Record):
     """A stretch of the draft left out of the critique: someone else's words (a quoted
     reply, a forwarded message) or the writer's signature and sign-off."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     kind: Literal["quoted_reply", "forwarded", "signature", "sign_off"]
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: Offset
+    end: Offset
 
 
-class Usage(BaseModel):
+@dataclass(kw_only=True)
+class Usage(Record):
     """Tokens spent on one critique, summed over every attempt (re-asks included)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -131,33 +128,31 @@ class Usage(BaseModel):
     attempts: int = 0
 
 
-class Feedback(BaseModel):
+@dataclass(kw_only=True)
+class Feedback(Record):
     """A critique of one draft. Round-trips through JSON (``model_dump_json`` /
     ``model_validate_json``) with its invariants re-checked."""
-
-    model_config = ConfigDict(extra="forbid")
 
     schema_version: str = SCHEMA_VERSION
     draft: str
     situation: str | None = None
     problems: list[Problem]
     elements: list[Element]
-    score: int = Field(ge=0, le=100)
+    score: Annotated[int, Range(0, 100)]
     verdict: Verdict
     summary: str
     revision: str
     source: Source
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     fallback_reason: str | None = None
     model: str | None = None
     prompt_version: str | None = None
-    usage: Usage = Field(default_factory=Usage)
-    skipped: list[Skipped] = Field(
-        default_factory=list, description="What was left out of the critique: draft[start:end]."
-    )
+    usage: Usage = field(default_factory=Usage)
+    skipped: Annotated[
+        list[Skipped], Doc("What was left out of the critique: draft[start:end].")
+    ] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _check(self) -> Feedback:
+    def _check(self) -> None:
         ids = [e.id for e in self.elements]
         if ids != list(ELEMENT_IDS):
             raise ValueError(f"elements must list {list(ELEMENT_IDS)} in order, got {ids}")
@@ -170,7 +165,6 @@ class Feedback(BaseModel):
                 raise ValueError(f"skipped [{k.start}:{k.end}] is not a stretch of the draft")
         self.problems = [p._positioned(self.draft) for p in self.problems]
         self.elements = [e._positioned(self.draft) for e in self.elements]
-        return self
 
     # Convenience views -------------------------------------------------------------
     @property

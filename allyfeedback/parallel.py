@@ -64,8 +64,7 @@ class ResultLine:
 
 def result_line(critic: Critic, key: str, text: str, situation: str | None) -> ResultLine:
     """The JSON line the batch output holds for one draft: its feedback, or the reason it
-    cannot be critiqued. The feedback is serialised by pydantic's own (compiled) JSON
-    writer, a third of the cost of building a dict and ``json.dumps``-ing it."""
+    cannot be critiqued."""
     head = '{"id": ' + json.dumps(key, ensure_ascii=False)
     try:
         fb = critic(text, situation)

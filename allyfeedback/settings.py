@@ -18,10 +18,9 @@ silently does nothing.
 from __future__ import annotations
 
 import os
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, Literal
 
 from ._toml import tomllib
 from .errors import ConfigurationError
@@ -30,32 +29,93 @@ from .errors import ConfigurationError
 # own settings (or a flag) may set them, never a file found by walking up the folders.
 OWN_SETTINGS_ONLY = frozenset({"model", "base_url", "prompts", "cache"})
 
+# The allowed words of the keys that take one of a few (what the error lists).
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "backend": ("rules", "llm", "auto"),
+    "mode": ("auto", "json_schema", "json_object"),
+}
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+@dataclass
+class Settings:
+    """The settings a file gives; ``None`` (or an empty list) where it says nothing.
+    A plain dataclass, checked by ``from_table``: every command-line call reads the
+    settings, and that should not cost the import of a validation library."""
 
     backend: Literal["rules", "llm", "auto"] | None = None
-    disable: list[str] = Field(default_factory=list)
-    rules: list[str] = Field(default_factory=list)
-    max_chars: int | None = Field(default=None, gt=0)
+    disable: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    max_chars: int | None = None
     model: str | None = None
     base_url: str | None = None
     mode: Literal["auto", "json_schema", "json_object"] | None = None
-    timeout: float | None = Field(default=None, gt=0)
-    max_retries: int | None = Field(default=None, ge=0)
+    timeout: float | None = None
+    max_retries: int | None = None
     prompts: str | None = None
     cache: str | None = None
     fallback: bool | None = None
 
+    @classmethod
+    def from_table(cls, table: dict[str, Any]) -> Settings:
+        """Settings from a TOML table; the first bad key raises ``ValueError("key: why")``."""
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in known:
+                raise ValueError(f"{key}: unknown setting")
+            if value is not None:
+                values[key] = _checked(key, value)
+        return cls(**values)
+
     def merged_over(self, base: Settings) -> Settings:
         """These settings on top of ``base``: values set here win, lists add up."""
-        values = base.model_dump()
-        for key, value in self.model_dump(exclude_unset=True).items():
+        values = asdict(base)
+        for key, value in asdict(self).items():
             if key in ("disable", "rules"):
                 values[key] = [*values[key], *value]
             elif value is not None:
                 values[key] = value
-        return Settings.model_validate(values)
+        return Settings(**values)
+
+
+def _checked(key: str, value: Any) -> Any:
+    """``value`` for ``key`` if it has the right type and range (TOML gives real types,
+    so nothing is converted but a whole number of seconds to a float)."""
+    if key in ("disable", "rules"):
+        if not isinstance(value, list):
+            raise ValueError(f"{key}: Input should be a valid list")
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise ValueError(f"{key}.{i}: Input should be a valid string")
+        return list(value)
+    if key in _CHOICES:
+        choices = _CHOICES[key]
+        if value not in choices:
+            words = ", ".join(repr(c) for c in choices[:-1]) + f" or {choices[-1]!r}"
+            raise ValueError(f"{key}: Input should be {words}")
+        return value
+    if key in ("max_chars", "max_retries"):
+        low, words = (
+            (1, "greater than 0") if key == "max_chars" else (0, "greater than or equal to 0")
+        )
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"{key}: Input should be a valid integer")
+        if value < low:
+            raise ValueError(f"{key}: Input should be {words}")
+        return value
+    if key == "timeout":
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ValueError(f"{key}: Input should be a valid number")
+        if not value > 0:
+            raise ValueError(f"{key}: Input should be greater than 0")
+        return float(value)
+    if key == "fallback":
+        if not isinstance(value, bool):
+            raise ValueError(f"{key}: Input should be a valid boolean")
+        return value
+    if not isinstance(value, str):  # model, base_url, prompts, cache
+        raise ValueError(f"{key}: Input should be a valid string")
+    return value
 
 
 def user_settings_file() -> Path | None:
@@ -108,13 +168,12 @@ def load_settings(path: Path | None, *, trusted: bool = True) -> Settings:
             table = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigurationError(f"{path}: cannot read settings: {exc}") from None
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{path}: settings: Input should be a valid dictionary")
     try:
-        settings = Settings.model_validate(table)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"]) or "settings"
-        msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ConfigurationError(f"{path}: {where}: {msg}") from None
+        settings = Settings.from_table(table)
+    except ValueError as exc:
+        raise ConfigurationError(f"{path}: {exc}") from None
     if not trusted:
         _refuse_own_only(path, settings)
     # Paths in the file are relative to the file.
@@ -128,9 +187,8 @@ def load_settings(path: Path | None, *, trusted: bool = True) -> Settings:
 
 
 def _refuse_own_only(path: Path, settings: Settings) -> None:
-    given = settings.model_dump(exclude_unset=True)
-    refused = sorted(k for k in OWN_SETTINGS_ONLY if given.get(k) is not None)
-    if given.get("backend") == "llm":
+    refused = sorted(k for k in OWN_SETTINGS_ONLY if getattr(settings, k) is not None)
+    if settings.backend == "llm":
         refused.insert(0, "backend")
     if refused:
         raise ConfigurationError(
