@@ -22,25 +22,28 @@ import json
 import types
 import typing
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any, Literal, NamedTuple, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 R = TypeVar("R", bound="Record")
 
 
-class Range(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class Range:
     """``Annotated`` bounds of a whole number, both included (``None`` still passes)."""
 
     low: int | None = None
     high: int | None = None
 
 
-class Doc(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class Doc:
     """``Annotated`` description of a field, shown in the JSON schema."""
 
     text: str
 
 
-class _Field(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class _Field:
     """One field of a record, read once from its annotation."""
 
     name: str
@@ -56,7 +59,8 @@ class _Field(NamedTuple):
     load: Callable[[Any], Any] | None
 
 
-class _Layout(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class _Layout:
     """What the methods of one record class need, made once."""
 
     fields: tuple[_Field, ...]
