@@ -11,7 +11,6 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -467,6 +466,8 @@ def critique_many(
             from .llm import make_client
 
             options = {**options, "client": make_client(_options_config(options))}
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             futures = {pool.submit(one, i): i for i in range(total)}
             for fut in as_completed(futures):

@@ -22,28 +22,25 @@ import json
 import types
 import typing
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar, Union, get_args, get_origin
 
 R = TypeVar("R", bound="Record")
 
 
-@dataclasses.dataclass(frozen=True)
-class Range:
+class Range(NamedTuple):
     """``Annotated`` bounds of a whole number, both included (``None`` still passes)."""
 
     low: int | None = None
     high: int | None = None
 
 
-@dataclasses.dataclass(frozen=True)
-class Doc:
+class Doc(NamedTuple):
     """``Annotated`` description of a field, shown in the JSON schema."""
 
     text: str
 
 
-@dataclasses.dataclass(frozen=True)
-class _Field:
+class _Field(NamedTuple):
     """One field of a record, read once from its annotation."""
 
     name: str
@@ -59,8 +56,7 @@ class _Field:
     load: Callable[[Any], Any] | None
 
 
-@dataclasses.dataclass(frozen=True)
-class _Layout:
+class _Layout(NamedTuple):
     """What the methods of one record class need, made once."""
 
     fields: tuple[_Field, ...]

@@ -8,7 +8,6 @@ brackets flagged words, HTML adds a label and a legend.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -236,6 +235,8 @@ _HTML_COLOURS = {
 
 
 def render_html(fb: Feedback) -> str:
+    import html  # (here: a command-line check never writes HTML, and html loads its entities)
+
     e = html.escape
     parts = [
         '<div class="allyfeedback" style="font-family:system-ui,sans-serif;line-height:1.5">',
