@@ -23,8 +23,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import resources
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 MODEL_FILE = "learned_model.json"
@@ -198,7 +198,9 @@ class LearnedLayer:
 @lru_cache(maxsize=1)
 def shipped_model() -> LearnedLayer | None:
     """The models shipped with the package, or None when the file is absent."""
-    path = resources.files("allyfeedback") / MODEL_FILE
+    # A path next to this module, as ruleset.py reads the rules: importlib.resources
+    # would import zipfile and tempfile, a cost every command-line check would pay.
+    path = Path(__file__).parent / MODEL_FILE
     if not path.is_file():
         return None
     return LearnedLayer.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ._toml import tomllib
@@ -18,7 +18,7 @@ from .taxonomy import TIPS
 
 @lru_cache(maxsize=1)
 def phrases() -> dict[str, Any]:
-    text = (resources.files("allyfeedback") / "phrases.toml").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "phrases.toml").read_text(encoding="utf-8")
     data: dict[str, Any] = tomllib.loads(text)
     return data
 
