@@ -120,14 +120,17 @@ class DraftModel:
     """Per label, the probability that the whole draft shows it, from two kinds of
     evidence: which rules fired (features ``rule=<id>`` and ``cat=<category>``, weights in
     ``weights``) and each label's highest sentence log-odds ("peaks", clipped to
-    ``PEAK_LIMIT``, weighed by ``peak_weights[label][peak label]``). A label counts at
-    ``thresholds[label]``."""
+    ``PEAK_LIMIT``, weighed by ``peak_weights[label][peak label]``). A label the rules
+    missed is added at ``thresholds[label]``; a rule's finding is withdrawn below
+    ``withdraw_below[label]`` (lower: a finding stands unless it is more likely wrong).
+    """
 
     labels: tuple[str, ...]
     bias: tuple[float, ...]
     weights: dict[str, tuple[tuple[int, float], ...]]
     peak_weights: tuple[tuple[float, ...], ...]
     thresholds: dict[str, float]
+    withdraw_below: dict[str, float]
 
     def logits(self, fired: Iterable[str], peaks: Sequence[float]) -> list[float]:
         """Each label's log-odds for a draft whose rules ``fired`` (feature names) and
@@ -142,6 +145,13 @@ class DraftModel:
                 total[i] += w
         return total
 
+    def past(self, logits: Sequence[float], cutoffs: dict[str, float]) -> dict[str, bool]:
+        """Per label, whether its log-odds reach the probability in ``cutoffs``."""
+        return {
+            label: z >= logit(cutoffs.get(label, 1.0))
+            for label, z in zip(self.labels, logits, strict=True)
+        }
+
     def knows(self, rule_id: str) -> bool:
         """Whether the model was fitted with this rule: only such a rule's findings may
         be overruled (a user's own rule is never second-guessed)."""
@@ -152,6 +162,7 @@ class DraftModel:
             "labels": list(self.labels),
             "bias": [round(b, 4) for b in self.bias],
             "thresholds": self.thresholds,
+            "withdraw_below": self.withdraw_below,
             "peak_weights": [[round(w, 4) for w in row] for row in self.peak_weights],
             "weights": {
                 f: [[i, round(w, 3)] for i, w in pairs] for f, pairs in self.weights.items()
@@ -169,6 +180,7 @@ class DraftModel:
             },
             peak_weights=tuple(tuple(float(w) for w in row) for row in data["peak_weights"]),
             thresholds={k: float(v) for k, v in data["thresholds"].items()},
+            withdraw_below={k: float(v) for k, v in data["withdraw_below"].items()},
         )
 
 

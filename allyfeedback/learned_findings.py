@@ -98,11 +98,7 @@ def draft_shows(
     model: DraftModel, hits: Iterable[Hit], scores: Iterable[SentenceScore]
 ) -> dict[str, bool]:
     """Per label, whether the draft model says the draft as a whole shows it."""
-    z = model.logits(fired(hits), peaks(scores, len(model.labels)))
-    return {
-        label: z[i] >= logit(model.thresholds.get(label, 1.0))
-        for i, label in enumerate(model.labels)
-    }
+    return model.past(model.logits(fired(hits), peaks(scores, len(model.labels))), model.thresholds)
 
 
 def with_learned(
@@ -136,10 +132,12 @@ def with_learned(
     hits = analysis.hits
     shows: dict[str, bool] | None = None
     if layer.drafts is not None:
-        shows = draft_shows(layer.drafts, hits, scores)
+        judge = layer.drafts
+        z = judge.logits(fired(hits), peaks(scores, len(judge.labels)))
+        shows = judge.past(z, judge.thresholds)
         if len(scores) >= OVERRULE_FROM:
-            judge = layer.drafts
-            hits = tuple(h for h in hits if not _overruled(h, shows, judge))
+            kept = judge.past(z, judge.withdraw_below)
+            hits = tuple(h for h in hits if not _overruled(h, kept, judge))
     templates = {r.category: r for r in ruleset}
     # A rule's exceptions name near-misses ("I won't make this about me"): where one of
     # its category's exceptions holds, the learned layer does not flag that category.
@@ -193,11 +191,12 @@ def with_learned(
     return replace(analysis, hits=hits + tuple(problems) + tuple(elements))
 
 
-def _overruled(hit: Hit, shows: dict[str, bool], judge: DraftModel) -> bool:
-    """Whether the draft model withdraws ``hit``: a problem the draft as a whole does not
-    show, found by a built-in rule the model was fitted with. An element's credit is never
-    withdrawn (a revision adds no second apology to one the model doubts)."""
-    return hit.rule.is_problem and not shows[hit.category] and judge.knows(hit.rule.id)
+def _overruled(hit: Hit, kept: dict[str, bool], judge: DraftModel) -> bool:
+    """Whether the draft model withdraws ``hit``: a problem the draft as a whole more
+    likely does not show than does (``kept`` is False), found by a built-in rule the
+    model was fitted with. An element's credit is never withdrawn (a revision adds no
+    second apology to one the model doubts)."""
+    return hit.rule.is_problem and not kept[hit.category] and judge.knows(hit.rule.id)
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -40,6 +40,7 @@ MIN_WEIGHT = 0.05
 # its regularisation, and how many folds give it sentence peaks from models that never
 # saw the draft (so it learns how far to trust the sentence model on unseen text).
 DRAFT_PROBLEM_THRESHOLD = 0.7
+DRAFT_WITHDRAW_BELOW = 0.5  # a rule's problem stands unless more likely wrong than right
 DRAFT_ELEMENT_THRESHOLD = 0.5
 DRAFT_C = 0.5
 INNER_FOLDS = 4
@@ -212,7 +213,10 @@ def fit_drafts(drafts: Sequence[Draft], peak_rows: Sequence[Sequence[float]]) ->
     from sklearn.linear_model import LogisticRegression
 
     rows = []
+    category: dict[str, str] = {f"peak={label}": label for label in ALL_IDS}
     for d, row in zip(drafts, peak_rows, strict=True):
+        for h in d.analysis.hits:
+            category.update(dict.fromkeys(fired([h]), h.category))
         x = dict.fromkeys(fired(d.analysis.hits), RULE_VALUE)
         x.update({f"peak={label}": p / PEAK_SCALE for label, p in zip(ALL_IDS, row, strict=True)})
         rows.append(x)
@@ -222,10 +226,12 @@ def fit_drafts(drafts: Sequence[Draft], peak_rows: Sequence[Sequence[float]]) ->
     weights: dict[str, list[tuple[int, float]]] = defaultdict(list)
     bias, peak_weights = [], []
     for li, label in enumerate(ALL_IDS):
+        cols = [k for k, name in enumerate(names) if _weighs(label, category[name])]
         clf = LogisticRegression(C=DRAFT_C, solver="liblinear", random_state=0)
-        clf.fit(x_all, [label in d.labels for d in drafts])
+        clf.fit(x_all[:, cols], [label in d.labels for d in drafts])
         bias.append(float(clf.intercept_[0]))
-        coef = dict(zip(names, (float(w) for w in clf.coef_[0]), strict=True))
+        coef = dict.fromkeys(names, 0.0)
+        coef.update(zip((names[k] for k in cols), (float(w) for w in clf.coef_[0]), strict=True))
         peak_weights.append(tuple(round(coef[f"peak={m}"] / PEAK_SCALE, 4) for m in ALL_IDS))
         for name, w in coef.items():
             if not name.startswith("peak=") and abs(w * RULE_VALUE) >= MIN_WEIGHT / 10:
@@ -243,7 +249,16 @@ def fit_drafts(drafts: Sequence[Draft], peak_rows: Sequence[Sequence[float]]) ->
             label: DRAFT_PROBLEM_THRESHOLD if is_problem(label) else DRAFT_ELEMENT_THRESHOLD
             for label in ALL_IDS
         },
+        withdraw_below={label: DRAFT_WITHDRAW_BELOW for label in ALL_IDS if is_problem(label)},
     )
+
+
+def _weighs(label: str, evidence: str) -> bool:
+    """Whether evidence of category ``evidence`` enters the draft model's judgement of
+    ``label``. Another problem's evidence never does for a problem: in the corpus most bad
+    drafts show one or two problems, and a model free to learn that would count one
+    problem found against another (in real replies they come together)."""
+    return not is_problem(label) or evidence == label or not is_problem(evidence)
 
 
 def _l1_penalty() -> dict[str, object]:

@@ -47,6 +47,7 @@ def _tiny_judge() -> DraftModel:
         weights={"rule=defending.busy": ((0, 3.0),), "rule=defending.quiet": ()},
         peak_weights=((1.0,),),
         thresholds={"defending": 0.7},
+        withdraw_below={"defending": 0.5},
     )
 
 
