@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import pairwise
+from operator import mul
 from pathlib import Path
 from typing import Any
 
@@ -57,23 +58,23 @@ class LinearModel:
         when scoring (the rest would weigh nothing), which halves the layer's cost."""
         return frozenset(f.split(" ", 1)[0] for f in self.weights if " " in f)
 
+    @cached_property
+    def rows(self) -> dict[str, tuple[float, ...]]:
+        """Each feature's weights as one value per label, so a sentence's sum is one
+        ``zip`` and ``sum`` per label, done in C."""
+        return _dense(self.weights, len(self.labels))
+
     def logits(self, sentence: str) -> list[float]:
         """Each label's log-odds (in ``labels`` order) for one normalised sentence: the
         same sum as over ``features(sentence)``, skipping pairs that weigh nothing."""
-        total = list(self.bias)
-        get = self.weights.get
         tokens = _TOKEN.findall(sentence)
         if not tokens:
-            return total
-        starts = self.pair_starts
+            return list(self.bias)
+        get, starts = self.rows.get, self.pair_starts
         found = [get(t) for t in tokens]
         found.extend(get(f"{a} {b}") for a, b in pairwise(tokens) if a in starts)
         found.append(get("^" + tokens[0]))
-        for pairs in found:
-            if pairs:
-                for i, w in pairs:
-                    total[i] += w
-        return total
+        return list(map(sum, zip(self.bias, *filter(None, found), strict=True)))
 
     def scores(self, sentence: str) -> list[float]:
         """Each label's probability for one normalised sentence."""
@@ -100,6 +101,21 @@ class LinearModel:
             },
             thresholds={k: float(v) for k, v in data["thresholds"].items()},
         )
+
+
+def _dense(
+    weights: dict[str, tuple[tuple[int, float], ...]], size: int
+) -> dict[str, tuple[float, ...]]:
+    """Sparse (label index, weight) pairs as a full row per feature; features that
+    weigh nothing are left out."""
+    out = {}
+    for feature, pairs in weights.items():
+        if pairs:
+            row = [0.0] * size
+            for i, w in pairs:
+                row[i] += w
+            out[feature] = tuple(row)
+    return out
 
 
 def _sigmoid(z: float) -> float:
@@ -132,18 +148,20 @@ class DraftModel:
     thresholds: dict[str, float]
     withdraw_below: dict[str, float]
 
+    @cached_property
+    def rows(self) -> dict[str, tuple[float, ...]]:
+        """Each rule feature's weights as one value per label (see ``LinearModel.rows``)."""
+        return _dense(self.weights, len(self.labels))
+
     def logits(self, fired: Iterable[str], peaks: Sequence[float]) -> list[float]:
         """Each label's log-odds for a draft whose rules ``fired`` (feature names) and
         whose sentences peaked at ``peaks`` (in ``labels`` order)."""
-        total = [
-            b + sum(w * p for w, p in zip(row, peaks, strict=True))
+        base = [
+            b + sum(map(mul, row, peaks))
             for b, row in zip(self.bias, self.peak_weights, strict=True)
         ]
-        get = self.weights.get
-        for name in fired:
-            for i, w in get(name, ()):
-                total[i] += w
-        return total
+        get = self.rows.get
+        return list(map(sum, zip(base, *filter(None, map(get, fired)), strict=True)))
 
     def past(self, logits: Sequence[float], cutoffs: dict[str, float]) -> dict[str, bool]:
         """Per label, whether its log-odds reach the probability in ``cutoffs``."""

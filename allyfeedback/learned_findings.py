@@ -88,10 +88,8 @@ def fired(hits: Iterable[Hit]) -> set[str]:
 
 def peaks(scores: Iterable[SentenceScore], size: int) -> list[float]:
     """Each label's highest sentence log-odds, clipped (``-PEAK_LIMIT`` if no sentence)."""
-    top = [-PEAK_LIMIT] * size
-    for s in scores:
-        top = [max(a, peak(z)) for a, z in zip(top, s.logits, strict=True)]
-    return top
+    columns = list(zip(*(s.logits for s in scores), strict=True))
+    return [peak(max(c)) for c in columns] if columns else [-PEAK_LIMIT] * size
 
 
 def draft_shows(
@@ -129,11 +127,12 @@ def with_learned(
         return analysis
     model = layer.sentences
     scores = score_sentences(analysis, model, skipped)
+    top = peaks(scores, len(model.labels))
     hits = analysis.hits
     shows: dict[str, bool] | None = None
     if layer.drafts is not None:
         judge = layer.drafts
-        z = judge.logits(fired(hits), peaks(scores, len(judge.labels)))
+        z = judge.logits(fired(hits), top)
         shows = judge.past(z, judge.thresholds)
         if len(scores) >= OVERRULE_FROM:
             kept = judge.past(z, judge.withdraw_below)
@@ -157,10 +156,12 @@ def with_learned(
     for j, label in enumerate(model.labels):
         if label not in templates or (shows is not None and not shows.get(label, False)):
             continue
-        ranked = sorted(scores, key=lambda s: s.logits[j], reverse=True)
         # With a draft model that says the label shows, the best sentence stands for it
         # even below the sentence threshold; without one, only past the threshold.
         needed = shows is not None and label not in found
+        if not needed and top[j] < cutoffs[j]:
+            continue
+        ranked = sorted(scores, key=lambda s: s.logits[j], reverse=True)
         if is_problem(label):
             for s in ranked:
                 if s.logits[j] < cutoffs[j] and not needed:

@@ -113,7 +113,9 @@ def critique_rules(
         score=compute_score(problems, elements),
         verdict=compute_verdict(problems, elements),
         summary=summarize(problems, elements),
-        revision=_revision(draft, situation, ruleset, analysis, frame, max_chars, layer),
+        revision=build_revision(
+            draft, situation, ruleset, analysis, frame=frame, max_chars=max_chars
+        ),
         source="rules",
         warnings=draft_warnings(draft),
         skipped=[Skipped(kind=b.kind, start=b.start, end=b.end) for b in frame.skipped],
@@ -135,34 +137,3 @@ def _analysis(draft: str, frame: Frame, ruleset: RuleSet, layer: LearnedLayer | 
     if layer is None:
         return analysis
     return own_words(with_learned(analysis, ruleset, layer, frame.is_skipped), frame)
-
-
-# How many times a revision is critiqued again for what the learned layer finds in it.
-_SETTLE = 2
-
-
-def _revision(
-    draft: str,
-    situation: str | None,
-    ruleset: RuleSet,
-    analysis: Analysis,
-    frame: Frame,
-    max_chars: int,
-    layer: LearnedLayer | None,
-) -> str:
-    """The suggested reply. With the learned layer it is critiqued again, and any
-    sentence now flagged is left out too: the draft model judges the whole draft, so the
-    apology or questions the revision adds can tip a label it weighed in the draft."""
-    revision = build_revision(draft, situation, ruleset, analysis, frame=frame, max_chars=max_chars)
-    for _ in range(_SETTLE if layer is not None else 0):
-        if revision == draft:
-            break
-        frame = find_frame(revision)
-        again = _analysis(revision, frame, ruleset, layer)
-        if not again.problems():
-            break
-        draft = revision
-        revision = build_revision(
-            draft, situation, ruleset, again, frame=frame, max_chars=max_chars
-        )
-    return revision
