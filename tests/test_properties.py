@@ -114,24 +114,30 @@ def _own_apologies(text: str) -> int:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(REVISION_CASES)
-def test_every_revision_critiqued_again_has_no_problem_and_one_apology(
+def test_every_revision_critiqued_again_has_no_new_problem_and_one_apology(
     case: tuple[str, str | None],
 ) -> None:
-    # The rules judge the revision again. (The learned layer's draft model weighs a whole
-    # draft, so on a revision it can rarely judge differently: docs/accuracy.md gives how
-    # often on the corpus. What it flagged in the draft is never kept: checked below.)
+    # The rules judge the revision again: it may keep only what the learned layer's draft
+    # model withdrew in the draft (a rule's finding it judged wrong there), nothing new.
+    # (The draft model weighs a whole draft, so on a revision it can judge differently:
+    # docs/accuracy.md gives how often on the corpus.)
     draft, situation = case
     try:
         fb = af.critique(draft, situation)
     except af.InvalidDraftError:
         return
-    again = critique_rules(fb.revision, situation, load_ruleset(), learned=False)
-    assert again.problems == [], (draft, fb.revision, again.problems)
-    assert again.element("apology").present, (draft, fb.revision)
+    rules = load_ruleset()
+    reported = {p.quote for p in fb.problems}
+    withdrawn = {
+        p.quote.strip()
+        for p in critique_rules(draft, situation, rules, learned=False).problems
+        if p.quote not in reported
+    }
+    again = critique_rules(fb.revision, situation, rules, learned=False)
+    for p in again.problems:
+        assert p.quote.strip() in withdrawn, (draft, fb.revision, again.problems)
+    assert af.critique(fb.revision, situation).element("apology").present, (draft, fb.revision)
     assert _own_apologies(fb.revision) <= 1, (draft, fb.revision)
-    for p in fb.problems:
-        if len(p.quote.strip()) > 12:  # a short quote can also stand in an added sentence
-            assert p.quote.strip() not in fb.revision, (draft, p.quote)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
