@@ -368,8 +368,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, help="labelled JSONL (default: tests/data)")
     parser.add_argument("--cv", action="store_true", help="print grouped cross-validation")
     parser.add_argument("--out", type=Path, help="write the fitted model here")
+    parser.add_argument(
+        "--agreement",
+        type=Path,
+        metavar="LABELS",
+        help="score a second annotator's labels (JSONL: id, problems, elements) against the corpus",
+    )
     args = parser.parse_args(argv)
     files = args.files or default_files()
+    if args.agreement:
+        gold = {str(r["id"]): r for r in load_rows(files)}
+        theirs = load_rows([args.agreement])
+        pairs = [
+            (
+                frozenset([*gold[str(r["id"])]["problems"], *gold[str(r["id"])]["elements"]]),
+                frozenset([*r["problems"], *r["elements"]]),
+            )
+            for r in theirs
+        ]
+        sys.stdout.write(
+            report(f"second annotator against the corpus ({len(pairs)} drafts)", score(pairs))
+        )
+        return 0
     drafts = prepare(load_rows(files))
     if args.cv:
         held = [d for d in drafts if d.group["register"] != "dev"]
