@@ -70,7 +70,8 @@ _SIGNATURE_LINE = re.compile(
     rf"[ \t]*(?:[-\u2013\u2014~][ \t]*)?(?:{_NAME}(?:,? [\w&/()'.,|-]+){{0,6}}|\S*@\S+|"
     r"[+()\d][\d ()+.-]{6,}|(?:https?://|www\.)\S+|.*\|.*)[ \t]*"
 )
-_BARE_NAME = re.compile(rf"[ \t]*(?:[-\u2013\u2014~][ \t]*)?{_NAME}[ \t]*")
+# A name alone on a line, perhaps after a dash or two ("- Tom", "-- Tom").
+_BARE_NAME = re.compile(rf"[ \t]*(?:(?:--|[-\u2013\u2014~])[ \t]*)?{_NAME}[ \t]*")
 _SIG_DASHES = re.compile(r"(?:--|__{3,}|\u2014\u2014)[ \t]*")
 _SENT_FROM = re.compile(r"[ \t]*(?:sent from my|get outlook for) .{0,40}", re.IGNORECASE)
 _QUOTE_LINE = re.compile(r"[ \t]*>")

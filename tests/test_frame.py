@@ -112,6 +112,14 @@ def test_revision_keeps_greeting_and_sign_off_and_drops_the_quote() -> None:
     assert af.critique(fb.revision).problems == []
 
 
+def test_a_name_after_two_dashes_is_a_sign_off() -> None:
+    for name in ("-- Tom", "- Tom", "\u2014 Tom"):
+        draft = f"Hi Sam,\n\nI'm sorry I talked over you.\n\n{name}"
+        fb = af.critique(draft)
+        assert [k.kind for k in fb.skipped] == ["sign_off"], name
+        assert fb.revision.endswith(f"\n\n{name}"), name  # what is added goes above it
+
+
 def test_a_sign_off_word_followed_by_a_sentence_is_not_a_sign_off() -> None:
     draft = "I'm sorry.\n\nThanks,\nyou are too sensitive though"
     fb = af.critique(draft)
