@@ -98,12 +98,17 @@ class NormalizedText:
 # double quote, apostrophe and backtick. Runs of it take the fast path below.
 _PLAIN = re.compile(r"[!#-&(-_a-~]+(?: [!#-&(-_a-~]+)*")
 _NEWLINES = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
+# Markdown emphasis around words ("*you* should have", "**never**", "_really_"): the marks
+# are dropped, as apostrophes are, so a rule reads the words. Marks inside a word
+# ("snake_case") and on their own ("5 * 3", "* item") stay.
+_EMPHASIS = re.compile(r"(?<![\w*_])[*_]{1,3}(?=\w)|(?<=[\w.!?,;:])[*_]{1,3}(?![\w*_])")
 
 
 def normalize(original: str) -> NormalizedText:
     """The normalised copy of ``original``; a line break that only wraps prose reads as
     a space (see ``soft_wraps``)."""
     soft = soft_wraps(original)
+    marks = {i for m in _EMPHASIS.finditer(original) for i in range(*m.span())}
     out: list[str] = []
     origin: list[int] = []
     pending_space: str | None = None
@@ -128,7 +133,7 @@ def normalize(original: str) -> NormalizedText:
             elif kind == "\n":
                 pending_space = "\n"
             return
-        if ch in _APOSTROPHES or _is_invisible(ch):
+        if ch in _APOSTROPHES or _is_invisible(ch) or i in marks:
             return
         flush_space()
         if ch in _DOUBLE_QUOTES:
@@ -145,6 +150,8 @@ def normalize(original: str) -> NormalizedText:
     pos = 0
     for m in _PLAIN.finditer(original):
         start, end = m.span()
+        if marks and any(i in marks for i in range(start, end)):
+            continue  # read character by character below, with the next gap
         for i in range(pos, start):
             one(i, original[i])
         flush_space()

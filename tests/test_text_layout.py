@@ -86,7 +86,12 @@ def test_emoji_ellipsis_markdown_and_abbreviations() -> None:
     ]
     assert sentences("I was wrong... I'm sorry.") == ["i was wrong...", "im sorry."]
     assert sentences("I was wrong\u2026 I'm sorry.") == ["i was wrong...", "im sorry."]
-    assert sentences("**I'm sorry.** I was wrong.") == ["**im sorry.**", "i was wrong."]
+    # Markdown emphasis marks are dropped, so rules read "*you* should have" as words.
+    assert sentences("**I'm sorry.** I was wrong.") == ["im sorry.", "i was wrong."]
+    assert sentences("*You* should have asked. my_var stays.") == [
+        "you should have asked.",
+        "my_var stays.",
+    ]
     assert sentences("I told Dr. Lee and Mr. Shah, e.g. in the review.") == [
         "i told dr. lee and mr. shah, e.g. in the review."
     ]
@@ -141,3 +146,10 @@ def test_single_quoted_speech_is_not_flagged_when_the_clause_runs_on() -> None:
     assert af.critique("When I told you 'it was just a joke', that was wrong.").problems == []
     # Unquoted, the same words are still flagged.
     assert af.critique("It was just a joke and that was wrong.").problems
+
+
+def test_markdown_emphasis_does_not_hide_a_problem() -> None:
+    for draft in ("I'm sorry. *You* should have told me earlier.", "You **should** have told me."):
+        fb = af.critique(draft)
+        assert fb.problem_ids == ["victim_blaming"], draft
+        assert all(fb.draft[p.start : p.end] == p.quote for p in fb.problems)
