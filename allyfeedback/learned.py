@@ -76,10 +76,6 @@ class LinearModel:
         found.append(get("^" + tokens[0]))
         return list(map(sum, zip(self.bias, *filter(None, found), strict=True)))
 
-    def scores(self, sentence: str) -> list[float]:
-        """Each label's probability for one normalised sentence."""
-        return [_sigmoid(z) for z in self.logits(sentence)]
-
     def to_json(self) -> dict[str, Any]:
         return {
             "labels": list(self.labels),
@@ -116,10 +112,6 @@ def _dense(
                 row[i] += w
             out[feature] = tuple(row)
     return out
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-min(max(z, -30.0), 30.0)))
 
 
 # A sentence's log-odds enter the draft model clipped to this range: one extreme sentence

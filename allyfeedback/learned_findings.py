@@ -92,13 +92,6 @@ def peaks(scores: Iterable[SentenceScore], size: int) -> list[float]:
     return [peak(max(c)) for c in columns] if columns else [-PEAK_LIMIT] * size
 
 
-def draft_shows(
-    model: DraftModel, hits: Iterable[Hit], scores: Iterable[SentenceScore]
-) -> dict[str, bool]:
-    """Per label, whether the draft model says the draft as a whole shows it."""
-    return model.past(model.logits(fired(hits), peaks(scores, len(model.labels))), model.thresholds)
-
-
 def with_learned(
     analysis: Analysis,
     ruleset: RuleSet,
