@@ -59,6 +59,12 @@ class LinearModel:
         return frozenset(f.split(" ", 1)[0] for f in self.weights if " " in f)
 
     @cached_property
+    def cutoffs(self) -> tuple[float, ...]:
+        """``thresholds`` as log-odds, in ``labels`` order: compared with ``logits``
+        with no ``exp`` per label and sentence."""
+        return _log_odds(self.labels, self.thresholds)
+
+    @cached_property
     def rows(self) -> dict[str, tuple[float, ...]]:
         """Each feature's weights as one value per label, so a sentence's sum is one
         ``zip`` and ``sum`` per label, done in C."""
@@ -77,26 +83,43 @@ class LinearModel:
         return list(map(sum, zip(self.bias, *filter(None, found), strict=True)))
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "labels": list(self.labels),
-            "bias": [round(b, 4) for b in self.bias],
-            "thresholds": self.thresholds,
-            "weights": {
-                f: [[i, round(w, 3)] for i, w in pairs] for f, pairs in self.weights.items()
-            },
-        }
+        return _common_json(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LinearModel:
-        return cls(
-            labels=tuple(data["labels"]),
-            bias=tuple(float(b) for b in data["bias"]),
-            weights={
-                f: tuple((int(i), float(w)) for i, w in pairs)
-                for f, pairs in data["weights"].items()
-            },
-            thresholds={k: float(v) for k, v in data["thresholds"].items()},
-        )
+        return cls(**_common_fields(data))
+
+
+def _common_json(model: LinearModel | DraftModel) -> dict[str, Any]:
+    """The fields both models share, as JSON (weights rounded: the file stays small)."""
+    return {
+        "labels": list(model.labels),
+        "bias": [round(b, 4) for b in model.bias],
+        "thresholds": model.thresholds,
+        "weights": {f: [[i, round(w, 3)] for i, w in pairs] for f, pairs in model.weights.items()},
+    }
+
+
+def _common_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields both models share, read back from ``_common_json``'s shape."""
+    return {
+        "labels": tuple(data["labels"]),
+        "bias": tuple(float(b) for b in data["bias"]),
+        "weights": {
+            f: tuple((int(i), float(w)) for i, w in pairs) for f, pairs in data["weights"].items()
+        },
+        "thresholds": _probabilities(data["thresholds"]),
+    }
+
+
+def _probabilities(data: dict[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in data.items()}
+
+
+def _log_odds(labels: Sequence[str], probabilities: dict[str, float]) -> tuple[float, ...]:
+    """Each label's probability in ``probabilities`` as log-odds (a label not named never
+    reaches its cut-off)."""
+    return tuple(logit(probabilities.get(label, 1.0)) for label in labels)
 
 
 def _dense(
@@ -155,12 +178,19 @@ class DraftModel:
         get = self.rows.get
         return list(map(sum, zip(base, *filter(None, map(get, fired)), strict=True)))
 
-    def past(self, logits: Sequence[float], cutoffs: dict[str, float]) -> dict[str, bool]:
-        """Per label, whether its log-odds reach the probability in ``cutoffs``."""
-        return {
-            label: z >= logit(cutoffs.get(label, 1.0))
-            for label, z in zip(self.labels, logits, strict=True)
-        }
+    @cached_property
+    def add_at(self) -> tuple[float, ...]:
+        """``thresholds`` as log-odds, in ``labels`` order."""
+        return _log_odds(self.labels, self.thresholds)
+
+    @cached_property
+    def withdraw_at(self) -> tuple[float, ...]:
+        """``withdraw_below`` as log-odds, in ``labels`` order."""
+        return _log_odds(self.labels, self.withdraw_below)
+
+    def past(self, logits: Sequence[float], cutoffs: Sequence[float]) -> dict[str, bool]:
+        """Per label, whether its log-odds reach the log-odds in ``cutoffs``."""
+        return {label: z >= cut for label, z, cut in zip(self.labels, logits, cutoffs, strict=True)}
 
     def knows(self, rule_id: str) -> bool:
         """Whether the model was fitted with this rule: only such a rule's findings may
@@ -169,28 +199,17 @@ class DraftModel:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "labels": list(self.labels),
-            "bias": [round(b, 4) for b in self.bias],
-            "thresholds": self.thresholds,
+            **_common_json(self),
             "withdraw_below": self.withdraw_below,
             "peak_weights": [[round(w, 4) for w in row] for row in self.peak_weights],
-            "weights": {
-                f: [[i, round(w, 3)] for i, w in pairs] for f, pairs in self.weights.items()
-            },
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DraftModel:
         return cls(
-            labels=tuple(data["labels"]),
-            bias=tuple(float(b) for b in data["bias"]),
-            weights={
-                f: tuple((int(i), float(w)) for i, w in pairs)
-                for f, pairs in data["weights"].items()
-            },
+            **_common_fields(data),
             peak_weights=tuple(tuple(float(w) for w in row) for row in data["peak_weights"]),
-            thresholds={k: float(v) for k, v in data["thresholds"].items()},
-            withdraw_below={k: float(v) for k, v in data["withdraw_below"].items()},
+            withdraw_below=_probabilities(data["withdraw_below"]),
         )
 
 

@@ -22,7 +22,6 @@ from .learned import (
     DraftModel,
     LearnedLayer,
     LinearModel,
-    logit,
     peak,
     shipped_model,
 )
@@ -126,9 +125,9 @@ def with_learned(
     if layer.drafts is not None:
         judge = layer.drafts
         z = judge.logits(fired(hits), top)
-        shows = judge.past(z, judge.thresholds)
+        shows = judge.past(z, judge.add_at)
         if len(scores) >= OVERRULE_FROM:
-            kept = judge.past(z, judge.withdraw_below)
+            kept = judge.past(z, judge.withdraw_at)
             hits = tuple(h for h in hits if not _overruled(h, kept, judge))
     templates = {r.category: r for r in ruleset}
     # A rule's exceptions name near-misses ("I won't make this about me"): where one of
@@ -143,7 +142,7 @@ def with_learned(
     # evidence of a problem does not overrule it.
     credited = {h.sentence for h in hits if not h.rule.is_problem}
     norm = analysis.norm
-    cutoffs = [logit(model.thresholds.get(label, 1.0)) for label in model.labels]
+    cutoffs = model.cutoffs
     problems: list[Hit] = []
     best_element: dict[str, int] = {}
     for j, label in enumerate(model.labels):

@@ -68,27 +68,23 @@ class Draft:
     frame: Frame  # what the critique leaves out (quoted replies, signatures)
 
 
-def _sentences(draft: str) -> tuple[Any, list[tuple[int, int]]]:
-    from .text import normalize, sentence_spans
-
-    norm = normalize(draft)
-    return norm, sentence_spans(norm.text)
-
-
 def prepare(rows: Iterable[dict[str, Any]]) -> list[Draft]:
     """Cut each row into sentences and find which sentences show which label."""
     from .engine import analyze
     from .frame import find_frame, own_words
-    from .rules_critique import critique_rules
     from .ruleset import load_ruleset
+    from .text import sentence_spans
 
     ruleset = load_ruleset()
     out = []
     for row in rows:
         text = row["text"]
-        norm, spans = _sentences(text)
-        fb = critique_rules(text, row.get("situation"), ruleset, learned=False)
         frame = find_frame(text)
+        # The rules alone, in the writer's own words: what ``critique_rules(...,
+        # learned=False)`` reports, and what the draft model is fitted on.
+        analysis = own_words(analyze(text, ruleset), frame)
+        norm = analysis.norm
+        spans = sentence_spans(norm.text)
         labels = frozenset([*row.get("problems", []), *row.get("elements", [])])
         found: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for label, quote in (row.get("evidence") or {}).items():
@@ -96,11 +92,12 @@ def prepare(rows: Iterable[dict[str, Any]]) -> list[Draft]:
             if at >= 0:
                 found[label].append((at, at + len(quote)))
         if not row.get("evidence"):
-            for p in fb.problems:
-                found[p.category].append((p.start, p.end))
-            for element in fb.elements:
-                if element.present and element.start is not None and element.end is not None:
-                    found[element.id].append((element.start, element.end))
+            for h in analysis.problems():
+                found[h.category].append((h.start, h.end))
+            for element_id in ELEMENT_IDS:
+                first = analysis.first_element_hit(element_id)
+                if first is not None:
+                    found[element_id].append((first.start, first.end))
         evidence = {}
         for label in labels:
             hits = set()
@@ -122,8 +119,8 @@ def prepare(rows: Iterable[dict[str, Any]]) -> list[Draft]:
                 labels=labels,
                 sentences=tuple(norm.text[s:e] for s, e in spans),
                 evidence=evidence,
-                rule_labels=frozenset(fb.problem_ids) | frozenset(fb.element_ids),
-                analysis=own_words(analyze(text, ruleset), frame),
+                rule_labels=frozenset(h.category for h in analysis.hits),
+                analysis=analysis,
                 frame=frame,
             )
         )
