@@ -7,12 +7,11 @@ and the model's to ``llm`` and ``merge``.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .errors import (
     AllyFeedbackError,
@@ -32,7 +31,6 @@ Backend = Literal["rules", "llm", "auto"]
 BACKENDS: tuple[str, ...] = ("rules", "llm", "auto")
 DEFAULT_MAX_CHARS = 10_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
-log = logging.getLogger("allyfeedback")
 
 
 def validate_draft(draft: object, max_chars: int = DEFAULT_MAX_CHARS, what: str = "draft") -> str:
@@ -104,8 +102,7 @@ def llm_config(
     ).resolved()
 
 
-@dataclass(frozen=True)
-class _Call:
+class _Call(NamedTuple):
     """What one call will do, decided once from its arguments. ``config`` is ``None``
     when the rule engine alone runs, so nothing can reach a model."""
 
@@ -174,7 +171,9 @@ def _with_warning(fb: Feedback, warning: str | None) -> Feedback:
 
 
 def _fallback(rules_fb: Feedback, reason: str, usage: Usage | None) -> Feedback:
-    log.warning("allyfeedback: the model was not used: %s", reason)
+    import logging  # (the model's path has loaded it; the rules path never does)
+
+    logging.getLogger("allyfeedback").warning("allyfeedback: the model was not used: %s", reason)
     return rules_fb.model_copy(
         update={
             "fallback_reason": reason,

@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import io
 import json
-import logging
 import os
 import re
 import sys
@@ -24,7 +23,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .errors import AllyFeedbackError, DraftTooLongError, InvalidDraftError
-from .evaluation import GROUP_FIELDS
 from .formats import FORMATS, Checked, write_results
 from .render import terminal_safe
 
@@ -223,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--by",
         action="append",
         default=[],
-        choices=list(GROUP_FIELDS),
+        metavar="{register,scenario}",  # checked by evaluate(), which names the choices
         help="also print the figures for each register or scenario (repeatable)",
     )
     _common_engine_args(ev)
@@ -475,9 +473,9 @@ def _against_min_f1(args: argparse.Namespace, report: Report, stderr: TextIO) ->
     return EXIT_OK
 
 
-def _batch_uses_rules(args: argparse.Namespace) -> bool:
-    """Whether this batch runs the rule engine alone (so it can use processes), decided
-    as ``critique_many`` decides it."""
+def _rules_only(args: argparse.Namespace) -> bool:
+    """Whether this command runs the rule engine alone (so a batch can use processes),
+    decided as ``critique_many`` decides it."""
     from .api import _would_use_llm
 
     if args.backend != "auto":
@@ -495,7 +493,7 @@ def _cmd_batch(args: argparse.Namespace, stderr: TextIO) -> int:
 
     if args.provider_batch:
         return _cmd_provider_batch(args, stderr, bad_line)
-    rules_only = _batch_uses_rules(args)
+    rules_only = _rules_only(args)
     if args.jobs is not None and args.jobs != 1 and not rules_only:
         raise AllyFeedbackError(
             "--jobs runs the rule engine in processes; for the LLM engine use --concurrency"
@@ -609,21 +607,21 @@ def _cmd_schema(stdout: TextIO) -> int:
     return EXIT_OK
 
 
-class _SafeFormatter(logging.Formatter):
-    """Log lines as ``allyfeedback: LEVEL: message``, with control characters from a
-    draft or a model shown as escapes, never acted on by the terminal."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return terminal_safe(super().format(record))
-
-
 @contextmanager
 def _logging_to(stderr: TextIO, verbosity: int) -> Iterator[None]:
     """The "allyfeedback" logger on ``stderr`` while a command runs: warnings always,
-    ``-v`` adds what the library does, ``-vv`` debugging detail."""
+    ``-v`` adds what the library does, ``-vv`` debugging detail. Log lines read
+    ``allyfeedback: LEVEL: message``, with control characters from a draft or a model
+    shown as escapes, never acted on by the terminal."""
+    import logging
+
+    class SafeFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return terminal_safe(super().format(record))
+
     logger = logging.getLogger("allyfeedback")
     handler = logging.StreamHandler(stderr)
-    handler.setFormatter(_SafeFormatter("allyfeedback: %(levelname)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("allyfeedback: %(levelname)s: %(message)s"))
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     before = logger.level
     logger.setLevel(level)
@@ -635,9 +633,27 @@ def _logging_to(stderr: TextIO, verbosity: int) -> Iterator[None]:
         logger.setLevel(before)
 
 
+def _may_log(args: argparse.Namespace) -> bool:
+    """Whether to show the library's log: always with ``-v``; otherwise when the command
+    may reach the code that warns (the model's path: ``llm.py``, ``merge.py``, the API's
+    fallback; and the critique cache). The rule engine alone warns of nothing, and
+    setting up logging would import it at every ``check``, about 5 ms of a start
+    (docs/performance.md)."""
+    if args.verbose:
+        return True
+    if args.command in ("check", "eval", "batch", "coach"):
+        return not _rules_only(args)
+    return bool(args.command == "cache")
+
+
 def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     if args.command in ("check", "eval", "batch", "coach", "rules"):
         _apply_settings(args)
+    with _logging_to(stderr, args.verbose) if _may_log(args) else contextlib.nullcontext():
+        return _command(args, stdin, stdout, stderr)
+
+
+def _command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     if args.command == "check":
         return _cmd_check(args, stdin, stdout, stderr)
     if args.command == "rules":
@@ -672,8 +688,7 @@ def main(
         parser.print_help(stderr)
         return EXIT_USAGE
     try:
-        with _logging_to(stderr, args.verbose):
-            return _run(args, stdin, stdout, stderr)
+        return _run(args, stdin, stdout, stderr)
     except KeyboardInterrupt:
         stderr.write("allyfeedback: interrupted\n")
         return EXIT_INTERRUPTED

@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import InitVar, dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ConfigurationError, RuleFileError
 from .pattern_index import PatternIndex, PatternLiterals, PatternRef, build_index
 from .prefilter import LiteralSet
+from .regex_programs import Program, compile_pattern
 from .taxonomy import ALL_IDS, ELEMENT_IDS, Severity, is_element, is_problem
 
 Search = Callable[[str, int, int], "re.Match[str] | None"]
@@ -42,11 +43,18 @@ class LazyRegex:
     is bounded in time (``USER_PATTERN_BUDGET``; the engine bounds all of one draft's
     searches together, through ``bounded_search``)."""
 
-    __slots__ = ("_compiled", "guarded", "search", "source")
+    __slots__ = ("_compiled", "guarded", "program", "search", "source")
 
-    def __init__(self, source: str, eager: bool = False, guarded: bool = False) -> None:
+    def __init__(
+        self,
+        source: str,
+        eager: bool = False,
+        guarded: bool = False,
+        program: Program | None = None,
+    ) -> None:
         self.source = source
         self.guarded = guarded
+        self.program = program  # from the rule cache: compiling skips parsing the pattern
         self._compiled: Any = None
         self.search: Search = self._compile_and_search
         if eager:
@@ -64,7 +72,8 @@ class LazyRegex:
                     raise re.error(str(exc)) from None
                 self.search = self._search_within_budget
             else:
-                self._compiled = re.compile(self.source)
+                self._compiled = compile_pattern(self.source, self.program)
+                self.program = None
                 self.search = self._compiled.search
         return self._compiled
 
@@ -108,8 +117,7 @@ class PatternTimeout(RuleFileError):
         )
 
 
-@dataclass(frozen=True)
-class Matcher:
+class Matcher(NamedTuple):
     """One pattern of a rule (or all of a rule's exceptions), compiled, with the literal
     sets any match contains one member of (see prefilter.py)."""
 

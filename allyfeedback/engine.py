@@ -34,8 +34,7 @@ class Hit(NamedTuple):
     pattern: int = -1  # which of the rule's patterns matched (-1: not a pattern's match)
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
     """Everything one pass over a draft found, before scoring."""
 
     norm: NormalizedText

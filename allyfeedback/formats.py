@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TextIO
 
 from . import __version__
 from .render import DISPUTED, markdown_escape, terminal_safe
@@ -29,8 +28,7 @@ SARIF_LEVEL = {"high": "error", "medium": "warning", "low": "note"}
 INFORMATION_URI = "https://pypi.org/project/allyfeedback/"
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(NamedTuple):
     """One checked draft: the name it was given by (a path, or ``<stdin>``) and its result."""
 
     name: str

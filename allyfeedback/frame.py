@@ -11,16 +11,14 @@ and sign-off are kept in the revision. Everything here works line by line, in li
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .engine import Analysis
 
 SkipKind = Literal["quoted_reply", "forwarded", "signature", "sign_off"]
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """A stretch ``draft[start:end]`` of one kind that is not critiqued."""
 
     kind: SkipKind
@@ -28,8 +26,7 @@ class Block:
     end: int
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(NamedTuple):
     """The layout of a draft: ``draft[:greeting_end]`` is the greeting, the body runs up to
     ``body_end`` (less any block inside it), ``draft[body_end:tail_end]`` is the sign-off
     and signature kept in a revision, and ``skipped`` lists every block left out."""
@@ -89,8 +86,7 @@ _HEADER = re.compile(r"[ \t]*(?:from|sent|date|to|cc|subject):[ \t]+\S.*", re.IG
 _ONE_LINE_BLOCKS = (">", "-", "_", "\u2014", "sent from", "get outlook", "begin forwarded")
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     start: int  # offset of the first character
     end: int  # offset of the line end (the \n, or the end of the draft)
     text: str  # without \r and trailing white space
@@ -232,7 +228,7 @@ def _line_by_line(draft: str) -> Frame:
         blocks.append(Block("signature", lines[signature].start, tail_end))
     kept = tuple(
         sorted(
-            (replace(b, end=_trim(draft, b.start, b.end)) for b in blocks),
+            (b._replace(end=_trim(draft, b.start, b.end)) for b in blocks),
             key=lambda b: b.start,
         )
     )
@@ -257,4 +253,4 @@ def own_words(analysis: Analysis, frame: Frame) -> Analysis:
     if not frame.skipped:
         return analysis
     hits = tuple(h for h in analysis.hits if not frame.is_skipped(h.start, h.end))
-    return replace(analysis, hits=hits)
+    return analysis._replace(hits=hits)

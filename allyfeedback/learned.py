@@ -28,6 +28,8 @@ from operator import mul
 from pathlib import Path
 from typing import Any
 
+from .quiet_gc import gc_paused
+
 MODEL_FILE = "learned_model.json"
 _TOKEN = re.compile(r"[a-z0-9]+|[?!]")
 
@@ -244,7 +246,8 @@ def shipped_model() -> LearnedLayer | None:
     path = Path(__file__).parent / MODEL_FILE
     if not path.is_file():
         return None
-    return LearnedLayer.from_json(json.loads(path.read_text(encoding="utf-8")))
+    with gc_paused():
+        return LearnedLayer.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def logit(p: float) -> float:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from .compiled_rules import Matcher
 from .engine import Analysis, Hit, _found
@@ -39,11 +40,10 @@ OVERRULE_FROM = 4
 _AFTER_RULES = 1_000_000
 
 
-@dataclass(frozen=True)
-class SentenceScore:
+class SentenceScore(NamedTuple):
     """The sentence model's log-odds for one sentence of the writer's own words."""
 
-    index: int  # into ``Analysis.sentences``
+    sentence: int  # an index into ``Analysis.sentences``
     logits: list[float]
 
 
@@ -158,7 +158,7 @@ def with_learned(
             for s in ranked:
                 if s.logits[j] < cutoffs[j] and not needed:
                     break
-                i = s.index
+                i = s.sentence
                 if (label, i) in flagged_by_rules or i in credited:
                     continue
                 start, end = analysis.sentences[i]
@@ -171,7 +171,7 @@ def with_learned(
             for s in ranked:
                 if s.logits[j] < cutoffs[j] and shows is None:
                     break
-                best_element[label] = s.index
+                best_element[label] = s.sentence
                 break
     flagged = {h.sentence for h in hits if h.rule.is_problem} | {h.sentence for h in problems}
     elements = [
@@ -181,7 +181,7 @@ def with_learned(
     ]
     if not problems and not elements and hits is analysis.hits:
         return analysis
-    return replace(analysis, hits=hits + tuple(problems) + tuple(elements))
+    return analysis._replace(hits=hits + tuple(problems) + tuple(elements))
 
 
 def _overruled(hit: Hit, kept: dict[str, bool], judge: DraftModel) -> bool:

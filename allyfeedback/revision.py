@@ -17,29 +17,28 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .engine import Analysis, analyze
 from .frame import Frame, find_frame, own_words
 from .ruleset import RuleSet
 from .text import normalize, quoted_spans, sentence_spans, soft_wraps
-from .wording import centers_question, phrases
+from .wording import GENERAL, centers_question
 
-__all__ = ["build_revision", "centers_question", "phrases"]
+__all__ = ["build_revision", "centers_question"]
 
 DEFAULT_MAX_CHARS = 10_000  # the draft limit, as ``api.DEFAULT_MAX_CHARS``
 _MENDS = 3  # how many times a revision that reads differently is critiqued and mended
 
 
-@dataclass(frozen=True)
-class _Piece:
+class _Piece(NamedTuple):
     """One kept sentence of the body, as it will be written."""
 
     text: str  # the sentence, line wraps read as spaces
     paragraph: int  # which blank-line separated paragraph of the draft it sits in
     own_line: bool  # a real line break (not a wrap) came before it in the draft
-    index: int  # the sentence of the draft it is
+    sentence: int  # which sentence of the draft it is
     start: int  # where it is in the draft
     end: int
 
@@ -197,7 +196,7 @@ def _reads_as_built(
         # paragraph break, as in the draft; no line can wrap: it splits as built.
         return True
     norm = _norm_sentences(analysis)
-    expected = [norm[p.index] for p in pieces] + [s for a in added for s in _phrase_sentences(a)]
+    expected = [norm[p.sentence] for p in pieces] + [s for a in added for s in _phrase_sentences(a)]
     return tuple(expected) == _sentences(body)
 
 
@@ -231,17 +230,16 @@ def _build(
     frame = frame or find_frame(draft)
     analysis = own_words(analysis or analyze(draft, ruleset), frame)
     pieces, shown, dropped = _pieces(draft, analysis, frame, ruleset)
-    data = phrases()
     has_apology = "apology" in shown or (
         not any(r.category == "apology" for r in ruleset)
         and any(_SORRY.search(_words(normalize(p.text).text)) for p in pieces)
     )
-    opening = [] if has_apology else [str(data["apology"])]
+    opening = [] if has_apology else [GENERAL["apology"]]
     ending = [
         phrase
         for category, phrase in (
             ("centers_impacted", centers_question(situation)),
-            ("listens", str(data["listens"])),
+            ("listens", GENERAL["listens"]),
         )
         if category not in shown
     ]
@@ -300,5 +298,5 @@ def _build(
     if not mine.problems() and len(apologies) <= 1 and steps <= found:
         return text
     if mends == 0:  # a last resort, never reached by any test draft
-        return " ".join([str(data["apology"]), centers_question(situation), str(data["listens"])])
+        return " ".join([GENERAL["apology"], centers_question(situation), GENERAL["listens"]])
     return _build(text, situation, ruleset, again, again_frame, max_chars, mends - 1)

@@ -8,7 +8,9 @@ files, see ``ruleset.content_key``), so an edited file or an upgrade gets a new 
 and an old entry can never be read for new rules. It holds only plain values (strings,
 numbers, tuples, frozensets, dicts) in ``marshal`` format, which reads them in C, about
 twenty times faster than the same data as JSON; unlike ``pickle``, reading it creates
-no objects of our classes and runs no code. The folder is ``$ALLYFEEDBACK_CACHE_DIR``,
+no objects of our classes and runs no code. Each built-in pattern's compiled regex
+program is kept too (``regex_programs.py``), so a call does not parse the patterns its
+draft calls for either. The folder is ``$ALLYFEEDBACK_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/allyfeedback``, else ``~/.cache/allyfeedback``; set
 ``ALLYFEEDBACK_CACHE_DIR`` to an empty string to keep nothing on disk. Any failure to
 read or write (no such folder, no permission, a damaged file) falls back silently to
@@ -24,8 +26,10 @@ from typing import Any
 
 from .compiled_rules import LazyRegex, Matcher, Rule, RuleSet
 from .pattern_index import Found, PatternIndex, PatternRef
+from .quiet_gc import gc_paused
+from .regex_programs import MAKER, program
 
-FORMAT = 3
+FORMAT = 4
 _KEEP = 8  # entries kept; older ones are removed when a new one is written
 
 
@@ -49,10 +53,11 @@ def load(key: str) -> RuleSet | None:
     if path is None:
         return None
     try:
-        data = marshal.loads(path.read_bytes())
-        if data["format"] != FORMAT or data["key"] != key:
-            return None
-        return _ruleset(data)
+        with gc_paused():
+            data = marshal.loads(path.read_bytes())
+            if data["format"] != FORMAT or data["key"] != key:
+                return None
+            return _ruleset(data, programs=data["regex_maker"] == MAKER)
     except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError):
         return None
 
@@ -65,7 +70,7 @@ def save(key: str, ruleset: RuleSet) -> None:
         return
     import tempfile  # (only when writing: a cache hit does not pay for the import)
 
-    data = {"format": FORMAT, "key": key, **_plain(ruleset)}
+    data = {"format": FORMAT, "key": key, "regex_maker": MAKER, **_plain(ruleset)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".rules-", suffix=".tmp", dir=path.parent)
@@ -91,7 +96,9 @@ def _prune(folder: Path) -> None:
 
 
 def _matcher(m: Matcher) -> tuple[Any, ...]:
-    return (m.regex.source, m.regex.guarded, m.literals, m.extras)
+    # The regex's compiled program too (a user's guarded pattern runs under ``regex``).
+    compiled = None if m.regex.guarded else program(m.regex.source)
+    return (m.regex.source, m.regex.guarded, m.literals, m.extras, compiled)
 
 
 def _rule(r: Rule) -> dict[str, Any]:
@@ -134,21 +141,22 @@ def _plain(rs: RuleSet) -> dict[str, Any]:
     }
 
 
-def _to_matcher(value: tuple[Any, ...]) -> Matcher:
-    source, guarded, literals, extras = value
-    return Matcher(LazyRegex(source, guarded=guarded), literals, extras)
+def _to_matcher(value: tuple[Any, ...], programs: bool) -> Matcher:
+    source, guarded, literals, extras, compiled = value
+    regex = LazyRegex(source, guarded=guarded, program=compiled if programs else None)
+    return Matcher(regex, literals, extras)
 
 
-def _to_rule(d: dict[str, Any]) -> Rule:
+def _to_rule(d: dict[str, Any], programs: bool) -> Rule:
     matchers, exception = d.pop("matchers"), d.pop("exception")
     return Rule(
         **d,
-        matchers=tuple(map(_to_matcher, matchers)),
-        exception=None if exception is None else _to_matcher(exception),
+        matchers=tuple(_to_matcher(m, programs) for m in matchers),
+        exception=None if exception is None else _to_matcher(exception, programs),
     )
 
 
-def _ruleset(data: dict[str, Any]) -> RuleSet:
+def _ruleset(data: dict[str, Any], programs: bool) -> RuleSet:
     ix = data["index"]
     found = Found._make
     index = PatternIndex(
@@ -166,4 +174,4 @@ def _ruleset(data: dict[str, Any]) -> RuleSet:
         inside=ix["inside"],
         key_sizes=ix["key_sizes"],
     )
-    return RuleSet(tuple(map(_to_rule, data["rules"])), index)
+    return RuleSet(tuple(_to_rule(r, programs) for r in data["rules"]), index)

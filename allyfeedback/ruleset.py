@@ -53,6 +53,7 @@ _COMPILER_MODULES = (
     "pattern_index.py",
     "rule_files.py",
     "compiled_rules.py",
+    "regex_programs.py",
     "rule_cache.py",
     "ruleset.py",
 )

@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from ._toml import tomllib
 from .errors import ConfigurationError
 
 # Keys that choose a server, a model, template code or a file to write: only the user's
@@ -139,16 +138,35 @@ def find_settings_file(start: Path | None = None) -> Path | None:
         if own.is_file():
             return own
         project = folder / "pyproject.toml"
-        if project.is_file() and "allyfeedback" in _tool_table(project):
+        if project.is_file() and _may_name_us(project) and "allyfeedback" in _tool_table(project):
             return project
     return None
 
 
-def _tool_table(path: Path) -> dict[str, object]:
+def _may_name_us(project: Path) -> bool:
+    """Whether a pyproject.toml can hold a ``[tool.allyfeedback]`` table: most do not
+    even hold the word, and are then not parsed (a TOML key spelled with escapes is the
+    only other way to write it)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = project.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # let the parse report it
+    return "allyfeedback" in text or "\\" in text
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    """A settings file's table (the TOML reader is imported only when there is one)."""
+    from ._toml import tomllib
+
+    try:
+        data: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"{path}: cannot read settings: {exc}") from None
+    return data
+
+
+def _tool_table(path: Path) -> dict[str, object]:
+    data = _read_toml(path)
     tool = data.get("tool", {})
     return tool if isinstance(tool, dict) else {}
 
@@ -164,10 +182,7 @@ def load_settings(path: Path | None, *, trusted: bool = True) -> Settings:
     if path.name == "pyproject.toml":
         table = _tool_table(path).get("allyfeedback", {})
     else:
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigurationError(f"{path}: cannot read settings: {exc}") from None
+        table = _read_toml(path)
     if not isinstance(table, dict):
         raise ConfigurationError(f"{path}: settings: Input should be a valid dictionary")
     try:

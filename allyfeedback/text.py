@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 _APOSTROPHES = frozenset("'\u2019\u2018\u02bc\u0060\u00b4\u2032")
 _DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033')
@@ -70,8 +70,7 @@ def lookalike_words(original: str) -> list[str]:
     return [] if original.isascii() else _MIXED_WORD.findall(original)
 
 
-@dataclass(frozen=True)
-class NormalizedText:
+class NormalizedText(NamedTuple):
     """A normalised copy of ``original`` plus the map back to it."""
 
     original: str

@@ -12,9 +12,10 @@ import allyfeedback as af
 from allyfeedback import revision
 from allyfeedback.engine import analyze
 from allyfeedback.frame import find_frame
-from allyfeedback.revision import build_revision, centers_question, phrases
+from allyfeedback.revision import build_revision, centers_question
 from allyfeedback.ruleset import RuleSet, load_ruleset
 from allyfeedback.taxonomy import TIPS
+from allyfeedback.wording import GENERAL, situations
 
 
 def test_every_dev_revision_is_clean_and_complete(dev_rows: list[dict]) -> None:
@@ -94,19 +95,18 @@ def test_fits_the_situation() -> None:
     )
     assert "record straight" in fb.revision
     plain = af.critique("I was only kidding.")
-    assert phrases()["centers"] in plain.revision
+    assert GENERAL["centers"] in plain.revision
 
 
 def test_phrases_are_clean_and_show_their_element() -> None:
-    data = phrases()
     for key, element in (
         ("apology", "apology"),
         ("centers", "centers_impacted"),
         ("listens", "listens"),
     ):
-        fb = af.critique(data[key])
+        fb = af.critique(GENERAL[key])
         assert fb.problems == [] and fb.element(element).present, key
-    for entry in data["situation"]:
+    for entry in situations():
         fb = af.critique(entry["centers"])
         assert fb.problems == [] and fb.element("centers_impacted").present, entry["centers"]
         assert centers_question(" ".join(entry["keywords"][:1])) == entry["centers"]
@@ -205,7 +205,7 @@ def test_tips_fit_the_situation_or_stay_general() -> None:
 def test_every_suggested_wording_is_clean_and_shows_its_element() -> None:
     """The wording inside each tip, critiqued alone, has no problem and shows the element
     the tip is for (the general tips, and every situation's own)."""
-    entries = [{"tips": TIPS}, *phrases()["situation"]]
+    entries = [{"tips": TIPS}, *situations()]
     for entry in entries:
         for element_id, tip in entry.get("tips", {}).items():
             for wording in re.findall(r'"([^"]+)"', tip):
