@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import os
@@ -36,7 +37,38 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _MAX_CHARS_HINT = re.compile(r"max_chars=\S*?(?=\)|$|\s)")
 
 
+def _terminal_width() -> int:
+    """The width argparse would get from ``shutil.get_terminal_size``, read without
+    importing shutil (which loads the bz2 and lzma modules: about 4 ms of a start)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        width = _terminal_width() if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
@@ -646,9 +678,13 @@ def _may_log(args: argparse.Namespace) -> bool:
     return bool(args.command == "cache")
 
 
-def _run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+def _run(
+    args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO, own_process: bool
+) -> int:
     if args.command in ("check", "eval", "batch", "coach", "rules"):
         _apply_settings(args)
+    if own_process:
+        _collect_no_garbage(args)
     with _logging_to(stderr, args.verbose) if _may_log(args) else contextlib.nullcontext():
         return _command(args, stdin, stdout, stderr)
 
@@ -669,12 +705,34 @@ def _command(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Te
     return _cmd_eval(args, stdout, stderr)
 
 
+def run() -> int:
+    """The ``allyfeedback`` program (the console script, ``python -m allyfeedback``):
+    ``main`` in a process of its own."""
+    return main(own_process=True)
+
+
+def _collect_no_garbage(args: argparse.Namespace) -> None:
+    """In a process of its own, ``check`` with the rule engine alone switches the
+    garbage collector off: almost everything it allocates (modules, the rule set, the
+    learned model) lives to its end, so the collector's passes found nothing to free,
+    about 5 % of a check's instructions (docs/performance.md). A critique makes no
+    reference cycles (tests/test_cli.py checks), so memory stays flat over any
+    number of files. Other commands, and the model's path (its HTTP client makes
+    cycles), keep it on."""
+    if args.command == "check" and _rules_only(args):
+        gc.disable()
+
+
 def main(
     argv: Sequence[str] | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    *,
+    own_process: bool = False,
 ) -> int:
+    """Run one command; return its exit code. ``own_process``: the process exists for
+    this command alone (``run``), so it may set process-wide things."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -688,7 +746,7 @@ def main(
         parser.print_help(stderr)
         return EXIT_USAGE
     try:
-        return _run(args, stdin, stdout, stderr)
+        return _run(args, stdin, stdout, stderr, own_process)
     except KeyboardInterrupt:
         stderr.write("allyfeedback: interrupted\n")
         return EXIT_INTERRUPTED

@@ -18,7 +18,10 @@ swings by ±40 %). The draft is the first 100 words of the development set. Rows
 allyfeedback's bytecode is compiled first, as pip does when it installs a wheel (and as
 proselint's was when it was installed): an editable install run with
 ``PYTHONDONTWRITEBYTECODE=1`` would otherwise compile every module's source at each start.
-The load average before and after is printed with the figures.
+Every command runs in a fresh empty folder, as in a project with no settings file (run
+from this repository, ``check`` would also read its pyproject.toml, which names
+allyfeedback, looking for a ``[tool.allyfeedback]`` table). The load average before and
+after is printed with the figures.
 """
 
 from __future__ import annotations
@@ -49,10 +52,12 @@ def draft_file(folder: Path, words: int = 100) -> Path:
     return path
 
 
-def cpu_of(cmd: list[str], env: dict[str, str]) -> float:
-    """User + system CPU seconds of running ``cmd`` to the end."""
+def cpu_of(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+    """User + system CPU seconds of running ``cmd`` in ``cwd`` to the end."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -75,14 +80,15 @@ def main() -> None:
     try:
         draft = str(draft_file(folder))
         py = sys.executable
+        # The command a person types: the console script pip installed next to this
+        # Python (``python -m allyfeedback`` when there is none, which also imports runpy).
+        script = Path(py).parent / "allyfeedback"
+        ours = [str(script)] if script.is_file() else [py, "-m", "allyfeedback"]
         cached = {**os.environ, "ALLYFEEDBACK_CACHE_DIR": str(folder / "cache")}
         uncached = {**os.environ, "ALLYFEEDBACK_CACHE_DIR": ""}
         commands: dict[str, tuple[list[str], dict[str, str]]] = {
-            "allyfeedback check": ([py, "-m", "allyfeedback", "check", draft], cached),
-            "allyfeedback check, no disk cache": (
-                [py, "-m", "allyfeedback", "check", draft],
-                uncached,
-            ),
+            "allyfeedback check": ([*ours, "check", draft], cached),
+            "allyfeedback check, no disk cache": ([*ours, "check", draft], uncached),
             "import + critique('I am sorry.')": (
                 [py, "-c", "import allyfeedback; allyfeedback.critique('I am sorry.')"],
                 cached,
@@ -99,11 +105,11 @@ def main() -> None:
         compile_bytecode(py)
         load_before = os.getloadavg()[0]
         for cmd, env in commands.values():  # warm the disk caches (ours and the OS's)
-            cpu_of(cmd, env)
+            cpu_of(cmd, env, folder)
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, (cmd, env) in commands.items():
-                times[name].append(cpu_of(cmd, env))
+                times[name].append(cpu_of(cmd, env, folder))
         medians = {name: statistics.median(t) for name, t in times.items()}
         load = (load_before, os.getloadavg()[0])
         result: dict[str, object] = {

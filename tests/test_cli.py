@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import io
 import json
 import os
 import subprocess
@@ -10,6 +12,9 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
+
+import allyfeedback as af
+from allyfeedback.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DRAFT = ROOT / "examples" / "draft.txt"
@@ -117,7 +122,38 @@ def test_eval_prints_scores() -> None:
 
 def test_console_script_entry_point_is_declared() -> None:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'allyfeedback = "allyfeedback.cli:main"' in text
+    assert 'allyfeedback = "allyfeedback.cli:run"' in text
+
+
+def test_a_critique_makes_no_reference_cycles(dev_rows: list[dict]) -> None:
+    """Why ``check`` in a process of its own may switch the garbage collector off:
+    critiquing drafts leaves nothing for it to free, so memory stays flat."""
+    af.critique(dev_rows[0]["text"])  # loads the rule set and the model once
+    gc.collect()
+    gc.disable()
+    try:
+        for row in dev_rows[:300]:
+            af.critique(row["text"], row.get("situation"))
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_only_a_rules_check_in_its_own_process_switches_the_collector_off(
+    tmp_path: Path,
+) -> None:
+    draft = tmp_path / "d.txt"
+    draft.write_text("I'm sorry. I was wrong.", "utf-8")
+    out = io.StringIO()
+    try:
+        main(["check", str(draft)], stdout=out)  # a caller's process: left alone
+        assert gc.isenabled()
+        main(["eval", str(ROOT / "tests" / "data" / "dev.jsonl")], stdout=out, own_process=True)
+        assert gc.isenabled()
+        main(["check", str(draft)], stdout=out, own_process=True)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_installed_package_works_from_any_folder(tmp_path: Path) -> None:

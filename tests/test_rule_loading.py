@@ -4,6 +4,7 @@ with one-line errors naming the file and the rule; nothing a rule file says can 
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import subprocess
@@ -46,17 +47,21 @@ def _hits(rs: RuleSet, text: str) -> list[tuple[str, int, int, int]]:
 
 
 def test_cached_rule_set_gives_the_same_hits_as_a_compiled_one(dev_rows: list[dict]) -> None:
-    """The oracle: rules read back from the cache file find exactly what freshly
-    compiled rules find, on every labelled draft and every rule example."""
+    """The oracle: rules read back from the cache file (their regexes built from the
+    stored programs) find exactly what freshly compiled rules find, on every labelled
+    draft of the development set and the corpus, and every rule example."""
     fresh = RuleSet(tuple(compile_rule_files(builtin_sources(), ())))
     key = content_key(())
     rule_cache.save(key, fresh)
     cached = rule_cache.load(key)
     assert cached is not None and cached is not fresh
     assert cached.rules == fresh.rules and cached.index == fresh.index
-    texts = [r["text"] for r in dev_rows] + [
-        t for rule in fresh for t in rule.examples_match + rule.examples_no_match
-    ]
+    corpus = (Path(__file__).parent / "data" / "corpus.jsonl").read_text("utf-8").splitlines()
+    texts = (
+        [r["text"] for r in dev_rows]
+        + [json.loads(line)["text"] for line in corpus]
+        + [t for rule in fresh for t in rule.examples_match + rule.examples_no_match]
+    )
     for text in texts:
         assert _hits(cached, text) == _hits(fresh, text), text
 
@@ -269,9 +274,12 @@ def test_guarded_patterns_find_what_re_finds(dev_rows: list[dict]) -> None:
     and the hits are the same as with re, on every labelled draft and rule example."""
     rs = load_ruleset()
     guarded = _guarded_copy(rs)
-    texts = [r["text"] for r in dev_rows] + [
-        t for rule in rs for t in rule.examples_match + rule.examples_no_match
-    ]
+    corpus = (Path(__file__).parent / "data" / "corpus.jsonl").read_text("utf-8").splitlines()
+    texts = (
+        [r["text"] for r in dev_rows]
+        + [json.loads(line)["text"] for line in corpus]
+        + [t for rule in rs for t in rule.examples_match + rule.examples_no_match]
+    )
     for text in texts:
         assert _hits(guarded, text) == _hits(rs, text), text
 
