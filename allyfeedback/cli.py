@@ -53,15 +53,10 @@ def _terminal_width() -> int:
 
 
 class _HelpFormatter(argparse.HelpFormatter):
-    def __init__(
-        self,
-        prog: str,
-        indent_increment: int = 2,
-        max_help_position: int = 24,
-        width: int | None = None,
-    ) -> None:
-        width = _terminal_width() if width is None else width
-        super().__init__(prog, indent_increment, max_help_position, width)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) < 4 and kwargs.get("width") is None:  # (prog, indent, position, width)
+            kwargs["width"] = _terminal_width()
+        super().__init__(*args, **kwargs)
 
 
 class _Parser(argparse.ArgumentParser):

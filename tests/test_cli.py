@@ -208,3 +208,23 @@ def test_settings_file_and_flags(tmp_path: Path) -> None:
     too_long = run_here("check", "d.txt")
     assert too_long.returncode == 2 and "limit is 5" in too_long.stderr
     assert run_here("check", "d.txt", "--max-chars", "100").returncode == 1  # the flag wins
+
+
+def test_help_is_as_wide_as_argparse_would_make_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The help width is read as ``shutil.get_terminal_size`` reads it (without importing
+    shutil): $COLUMNS first, else the terminal, else 80; argparse keeps 2 columns free."""
+    import shutil
+
+    from allyfeedback.cli import _terminal_width
+
+    for columns in ("50", "132", "0", "wide"):
+        monkeypatch.setenv("COLUMNS", columns)
+        assert _terminal_width() == shutil.get_terminal_size().columns - 2, columns
+    helps = []
+    for columns in ("50", "200"):
+        monkeypatch.setenv("COLUMNS", columns)
+        out = io.StringIO()
+        assert main(["check", "--help"], stdout=out) == 0
+        helps.append(out.getvalue().splitlines())
+    narrow, wide = helps
+    assert len(narrow) > len(wide)  # the help wraps at the width
