@@ -44,6 +44,10 @@ DRAFT_WITHDRAW_BELOW = 0.5  # a rule's problem stands unless more likely wrong t
 DRAFT_ELEMENT_THRESHOLD = 0.5
 DRAFT_C = 0.5
 INNER_FOLDS = 4
+# liblinear's iteration cap (scikit-learn's default is 100). One L1 fit of the shipped
+# model's inner folds needs 792 iterations to reach liblinear's tolerance; cut short at
+# 100 it warned "Liblinear failed to converge". A fit that converges stops early.
+MAX_ITER = 1000
 # Scales of the draft model's inputs while fitting (folded into the weights after): a
 # rule feature is worth RULE_VALUE, a sentence peak its log-odds / PEAK_SCALE, so that one
 # regularisation strength suits both.
@@ -158,7 +162,12 @@ def fit(drafts: Sequence[Draft], c: float = 3.0) -> LinearModel:
             bias.append(-30.0)
             continue
         clf = LogisticRegression(
-            C=c, solver="liblinear", class_weight="balanced", random_state=0, **l1
+            C=c,
+            solver="liblinear",
+            class_weight="balanced",
+            random_state=0,
+            max_iter=MAX_ITER,
+            **l1,
         )
         clf.fit(x_all[rows], ys)
         bias.append(float(clf.intercept_[0]))
@@ -224,7 +233,7 @@ def fit_drafts(drafts: Sequence[Draft], peak_rows: Sequence[Sequence[float]]) ->
     bias, peak_weights = [], []
     for li, label in enumerate(ALL_IDS):
         cols = [k for k, name in enumerate(names) if _weighs(label, category[name])]
-        clf = LogisticRegression(C=DRAFT_C, solver="liblinear", random_state=0)
+        clf = LogisticRegression(C=DRAFT_C, solver="liblinear", random_state=0, max_iter=MAX_ITER)
         clf.fit(x_all[:, cols], [label in d.labels for d in drafts])
         bias.append(float(clf.intercept_[0]))
         coef = dict.fromkeys(names, 0.0)
