@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .models import Feedback
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# The commands that critique drafts, with the rule engine or the model.
+_ENGINE_COMMANDS = ("check", "eval", "batch", "coach")
 _MAX_CHARS_HINT = re.compile(r"max_chars=\S*?(?=\)|$|\s)")
 
 
@@ -660,7 +662,7 @@ def _logging_to(stderr: TextIO, verbosity: int) -> Iterator[None]:
         logger.setLevel(before)
 
 
-def _may_log(args: argparse.Namespace) -> bool:
+def _may_log(args: argparse.Namespace, rules_only: bool) -> bool:
     """Whether to show the library's log: always with ``-v``; otherwise when the command
     may reach the code that warns (the model's path: ``llm.py``, ``merge.py``, the API's
     fallback; and the critique cache). The rule engine alone warns of nothing, and
@@ -668,19 +670,21 @@ def _may_log(args: argparse.Namespace) -> bool:
     (docs/performance.md)."""
     if args.verbose:
         return True
-    if args.command in ("check", "eval", "batch", "coach"):
-        return not _rules_only(args)
+    if args.command in _ENGINE_COMMANDS:
+        return not rules_only
     return bool(args.command == "cache")
 
 
 def _run(
     args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO, own_process: bool
 ) -> int:
-    if args.command in ("check", "eval", "batch", "coach", "rules"):
+    if args.command in (*_ENGINE_COMMANDS, "rules"):
         _apply_settings(args)
-    if own_process:
-        _collect_no_garbage(args)
-    with _logging_to(stderr, args.verbose) if _may_log(args) else contextlib.nullcontext():
+    rules_only = args.command in _ENGINE_COMMANDS and _rules_only(args)
+    if own_process and args.command == "check" and rules_only:
+        _collect_no_garbage()
+    logs = _may_log(args, rules_only)
+    with _logging_to(stderr, args.verbose) if logs else contextlib.nullcontext():
         return _command(args, stdin, stdout, stderr)
 
 
@@ -706,7 +710,7 @@ def run() -> int:
     return main(own_process=True)
 
 
-def _collect_no_garbage(args: argparse.Namespace) -> None:
+def _collect_no_garbage() -> None:
     """In a process of its own, ``check`` with the rule engine alone switches the
     garbage collector off: almost everything it allocates (modules, the rule set, the
     learned model) lives to its end, so the collector's passes found nothing to free,
@@ -714,8 +718,7 @@ def _collect_no_garbage(args: argparse.Namespace) -> None:
     reference cycles (tests/test_cli.py checks), so memory stays flat over any
     number of files. Other commands, and the model's path (its HTTP client makes
     cycles), keep it on."""
-    if args.command == "check" and _rules_only(args):
-        gc.disable()
+    gc.disable()
 
 
 def main(

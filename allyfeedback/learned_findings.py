@@ -153,9 +153,8 @@ def with_learned(
         needed = shows is not None and label not in found
         if not needed and top[j] < cutoffs[j]:
             continue
-        ranked = sorted(scores, key=lambda s: s.logits[j], reverse=True)
         if is_problem(label):
-            for s in ranked:
+            for s in sorted(scores, key=lambda s: s.logits[j], reverse=True):
                 if s.logits[j] < cutoffs[j] and not needed:
                     break
                 i = s.sentence
@@ -167,12 +166,9 @@ def with_learned(
                     continue
                 problems.append(_hit(analysis, _stand_in(templates[label]), i))
                 needed = False
-        elif label not in found:
-            for s in ranked:
-                if s.logits[j] < cutoffs[j] and shows is None:
-                    break
-                best_element[label] = s.sentence
-                break
+        elif label not in found and scores:
+            # Past the threshold already (checked above), or the draft model says it shows.
+            best_element[label] = max(scores, key=lambda s: s.logits[j]).sentence
     flagged = {h.sentence for h in hits if h.rule.is_problem} | {h.sentence for h in problems}
     elements = [
         _hit(analysis, _stand_in(templates[label]), i)

@@ -138,35 +138,33 @@ def find_settings_file(start: Path | None = None) -> Path | None:
         if own.is_file():
             return own
         project = folder / "pyproject.toml"
-        if project.is_file() and _may_name_us(project) and "allyfeedback" in _tool_table(project):
+        if project.is_file() and "allyfeedback" in _tool_table(project):
             return project
     return None
 
 
-def _may_name_us(project: Path) -> bool:
-    """Whether a pyproject.toml can hold a ``[tool.allyfeedback]`` table: most do not
-    even hold the word, and are then not parsed (a TOML key spelled with escapes is the
-    only other way to write it)."""
+def _read_toml(path: Path, *, only_naming_us: bool = False) -> dict[str, object]:
+    """A settings file's table. ``only_naming_us``: a file whose text does not hold the
+    word "allyfeedback" (nor a backslash, the only other way to spell a TOML key) cannot
+    have our table and is not parsed: most pyproject.toml files, and the TOML reader is
+    imported only when there is something to parse."""
     try:
-        text = project.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return True  # let the parse report it
-    return "allyfeedback" in text or "\\" in text
-
-
-def _read_toml(path: Path) -> dict[str, object]:
-    """A settings file's table (the TOML reader is imported only when there is one)."""
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"{path}: cannot read settings: {exc}") from None
+    if only_naming_us and "allyfeedback" not in text and "\\" not in text:
+        return {}
     from ._toml import tomllib
 
     try:
-        data: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data: dict[str, object] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path}: cannot read settings: {exc}") from None
     return data
 
 
 def _tool_table(path: Path) -> dict[str, object]:
-    data = _read_toml(path)
+    data = _read_toml(path, only_naming_us=True)
     tool = data.get("tool", {})
     return tool if isinstance(tool, dict) else {}
 

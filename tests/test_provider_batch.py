@@ -15,7 +15,7 @@ from cli_runner import run_cli
 
 from allyfeedback.provider_batch import run_provider_batch, state_path
 
-KEY = "sk-test-batchkey-0123456789"
+KEY = "sk-test-batchkey-0123456789"  # constructed: no real key; checks it never leaks
 
 GOOD = "I'm sorry I talked over you in the meeting. I was wrong. What would help now?"
 MISSED = "I'm sorry. Honestly, my week has been rough too."  # the constructed model sees it
